@@ -1,0 +1,1 @@
+namespace ChatGlmLab; internal static class AssemblyMarker { }
