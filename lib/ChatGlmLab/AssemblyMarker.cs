@@ -1,1 +1,0 @@
-namespace ChatGlmLab; internal static class AssemblyMarker { }

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Checkpoints;
+
+/// <summary>
+/// Finds the weight files of a Hugging Face model directory and copies them into a module's
+/// parameters by state-dict key, one file (shard) at a time, converting dtypes on the way.
+/// Keys that upstream recomputes (rotary inv_freq) are ignored; any other missing or unexpected key
+/// is an error that lists them.
+/// </summary>
+public static class CheckpointLoader
+{
+    /// <summary>Keys present in real checkpoints that the model recomputes instead of loading.</summary>
+    public static bool IsIgnoredKey(string key) => key.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
+
+    public static readonly string[] KnownLayouts =
+        ["model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json", "pytorch_model.bin"];
+
+    /// <summary>The weight files of a model directory, in load order.</summary>
+    public static IReadOnlyList<string> FindWeightFiles(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"model directory not found: {dir}");
+        foreach (var layout in KnownLayouts)
+        {
+            string path = System.IO.Path.Combine(dir, layout);
+            if (!File.Exists(path)) continue;
+            if (!layout.EndsWith(".index.json")) return [path];
+            return ReadShardIndex(path);
+        }
+        throw new FileNotFoundException($"no weights in {dir}: looked for {string.Join(", ", KnownLayouts)}");
+    }
+
+    private static IReadOnlyList<string> ReadShardIndex(string indexPath)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllText(indexPath)); }
+        catch (JsonException e) { throw new InvalidDataException($"{indexPath}: invalid JSON ({e.Message})", e); }
+        if (!doc.RootElement.TryGetProperty("weight_map", out var map))
+            throw new InvalidDataException($"{indexPath}: no 'weight_map'");
+        string dir = System.IO.Path.GetDirectoryName(indexPath)!;
+        var files = new List<string>();
+        foreach (var entry in map.EnumerateObject())
+        {
+            string file = System.IO.Path.Combine(dir, entry.Value.GetString() ?? "");
+            if (!files.Contains(file)) files.Add(file);
+        }
+        foreach (var f in files)
+            if (!File.Exists(f)) throw new FileNotFoundException($"{indexPath}: shard {System.IO.Path.GetFileName(f)} is missing", f);
+        return files;
+    }
+
+    /// <summary>Opens one weight file by its format (zip torch.save or safetensors).</summary>
+    public static ICheckpointFile Open(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
+        return path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+            ? new SafetensorsFile(path)
+            : new TorchZipCheckpoint(path);
+    }
+
+    /// <summary>Reads a whole (small) state dict into independent tensors, e.g. an adapter file.</summary>
+    public static Dictionary<string, Tensor> ReadStateDict(string path)
+    {
+        using var file = Open(path);
+        var result = new Dictionary<string, Tensor>();
+        foreach (var t in file.Tensors)
+        {
+            using var view = t.Read();
+            result[t.Name] = view.contiguous().clone().DetachFromDisposeScope();
+        }
+        return result;
+    }
+
+    /// <summary>Where a checkpoint tensor goes; the default copies into the parameter of the same name.</summary>
+    public delegate bool TensorSink(CheckpointTensor source, Tensor value);
+
+    /// <summary>
+    /// Loads every weight file of <paramref name="modelDir"/> into <paramref name="module"/>.
+    /// <paramref name="customSink"/> may take tensors the module stores differently (e.g. quantizing
+    /// a float weight on load); it returns true when it consumed the tensor and names the keys it
+    /// fills through <paramref name="customKeys"/>.
+    /// </summary>
+    public static LoadReport LoadInto(nn.Module module, string modelDir, TensorSink? customSink = null, ISet<string>? customKeys = null)
+    {
+        var targets = new Dictionary<string, Tensor>();
+        foreach (var (name, p) in module.named_parameters()) targets[name] = p;
+        foreach (var (name, b) in module.named_buffers()) targets[name] = b;
+
+        var loaded = new HashSet<string>();
+        var unexpected = new List<string>();
+        var files = FindWeightFiles(modelDir);
+        using (no_grad())
+        {
+            foreach (var path in files)
+            {
+                using var file = Open(path);
+                foreach (var t in file.Tensors)
+                {
+                    if (IsIgnoredKey(t.Name)) continue;
+                    using var scope = NewDisposeScope();
+                    if (customSink != null && customKeys != null && customKeys.Contains(t.Name))
+                    {
+                        if (customSink(t, t.Read())) { loaded.Add(t.Name); continue; }
+                    }
+                    if (!targets.TryGetValue(t.Name, out var target)) { unexpected.Add($"{t.Name} (in {System.IO.Path.GetFileName(path)})"); continue; }
+                    if (!target.shape.SequenceEqual(t.Shape))
+                        throw new InvalidDataException(
+                            $"{path}: '{t.Name}' has shape [{string.Join(", ", t.Shape)}] but the model expects [{string.Join(", ", target.shape)}] (does config.json match the weights?)");
+                    target.copy_(t.Read());
+                    loaded.Add(t.Name);
+                }
+            }
+        }
+
+        var expected = targets.Keys.Concat(customKeys ?? Enumerable.Empty<string>()).ToHashSet();
+        var missing = expected.Where(k => !loaded.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add($"missing keys ({missing.Count}): {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", ..." : "")}");
+            if (unexpected.Count > 0) parts.Add($"unexpected keys ({unexpected.Count}): {string.Join(", ", unexpected.Take(20))}{(unexpected.Count > 20 ? ", ..." : "")}");
+            throw new InvalidDataException($"{modelDir}: weights do not match the model: {string.Join("; ", parts)}");
+        }
+        return new LoadReport(files, loaded.Count);
+    }
+}
+
+/// <summary>What a load did.</summary>
+public sealed record LoadReport(IReadOnlyList<string> Files, int TensorsLoaded);

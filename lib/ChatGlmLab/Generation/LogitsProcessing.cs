@@ -1,0 +1,52 @@
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Generation;
+
+/// <summary>
+/// The score transformations of Hugging Face generate(), in its order: processors (repetition
+/// penalty, ChatGLM's invalid-score guard), then for sampling the warpers (temperature, top-k, top-p).
+/// All operate on [batch, vocab] float32 scores without per-element reads.
+/// </summary>
+public static class LogitsProcessing
+{
+    /// <summary>Token forced when scores contain NaN/inf: id 5 ("▁") in ChatGLM's vocabulary, with score 5e4.</summary>
+    public const int InvalidScoreForcedToken = 5;
+
+    public static Tensor RepetitionPenalty(Tensor scores, Tensor previousIds, double penalty)
+    {
+        if (penalty == 1.0) return scores;
+        var picked = scores.gather(1, previousIds);
+        var penalised = where(picked < 0, picked * penalty, picked / penalty);
+        return scores.scatter(1, previousIds, penalised);
+    }
+
+    public static Tensor InvalidScoreGuard(Tensor scores)
+    {
+        if (!scores.isnan().any().item<bool>() && !scores.isinf().any().item<bool>()) return scores;
+        var fixedScores = zeros_like(scores);
+        fixedScores[TensorIndex.Ellipsis, InvalidScoreForcedToken] = tensor(5e4f);
+        return fixedScores;
+    }
+
+    public static Tensor Temperature(Tensor scores, double temperature) =>
+        temperature == 1.0 ? scores : scores / temperature;
+
+    public static Tensor TopK(Tensor scores, int k)
+    {
+        if (k <= 0 || k >= scores.shape[1]) return scores;
+        var kth = scores.topk(k, 1).values.narrow(1, k - 1, 1);
+        return scores.masked_fill(scores < kth, double.NegativeInfinity);
+    }
+
+    /// <summary>HF TopPLogitsWarper: drop the tokens whose ascending cumulative probability is ≤ 1 - top_p, keep at least one.</summary>
+    public static Tensor TopP(Tensor scores, double topP)
+    {
+        if (topP >= 1.0) return scores;
+        var (sorted, indices) = scores.sort(1, descending: false);
+        var cumulative = sorted.softmax(1).cumsum(1);
+        var remove = cumulative <= (1 - topP);
+        remove[TensorIndex.Colon, -1] = tensor(false);   // min_tokens_to_keep = 1
+        var removeInOriginalOrder = remove.scatter(1, indices, remove);
+        return scores.masked_fill(removeInOriginalOrder, double.NegativeInfinity);
+    }
+}

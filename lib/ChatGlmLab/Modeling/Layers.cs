@@ -1,0 +1,86 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Modeling;
+
+/// <summary>How new parameters are filled: left uninitialised (a checkpoint will be loaded into them) or randomly initialised.</summary>
+public enum ParameterInit { Empty, Random }
+
+/// <summary>Where and how the modules allocate their parameters.</summary>
+public sealed record ModuleFactory(ScalarType DType, Device Device, ParameterInit Init)
+{
+    public static ModuleFactory Cpu(ScalarType dtype = ScalarType.Float32, ParameterInit init = ParameterInit.Random) =>
+        new(dtype, CPU, init);
+
+    public Parameter Weight(long[] shape, double std) =>
+        Create(shape, t => t.normal_(0, std));
+    public Parameter Zeros(params long[] shape) => Create(shape, t => t.zero_());
+    public Parameter Ones(params long[] shape) => Create(shape, t => t.fill_(1));
+
+    private Parameter Create(long[] shape, Func<Tensor, Tensor> init)
+    {
+        var t = empty(shape, DType, Device);
+        if (Init == ParameterInit.Random && Device.type != DeviceType.META)
+            using (no_grad()) init(t);
+        return new Parameter(t);
+    }
+}
+
+/// <summary>y = x Wᵀ + b, parameters named like torch.nn.Linear ("weight", "bias").</summary>
+public sealed class Linear : nn.Module<Tensor, Tensor>
+{
+    public Parameter weight;
+    public Parameter? bias;
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+
+    public Linear(long inFeatures, long outFeatures, bool hasBias, ModuleFactory factory, string name = "Linear") : base(name)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        weight = factory.Weight([outFeatures, inFeatures], std: 0.02);
+        bias = hasBias ? factory.Zeros(outFeatures) : null;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+}
+
+/// <summary>Token embedding table, parameter named "weight" like torch.nn.Embedding.</summary>
+public sealed class Embedding : nn.Module<Tensor, Tensor>
+{
+    public Parameter weight;
+
+    public Embedding(long count, long dim, ModuleFactory factory) : base("Embedding")
+    {
+        weight = factory.Weight([count, dim], std: 0.02);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor ids)
+    {
+        long[] shape = [.. ids.shape, weight.shape[1]];
+        return weight.index_select(0, ids.reshape(-1)).view(shape);
+    }
+}
+
+/// <summary>LayerNorm over the last dimension, parameters "weight" and "bias" like torch.nn.LayerNorm.</summary>
+public sealed class LayerNorm : nn.Module<Tensor, Tensor>
+{
+    public Parameter weight;
+    public Parameter bias;
+    private readonly long[] _shape;
+    private readonly double _eps;
+
+    public LayerNorm(long dim, double eps, ModuleFactory factory) : base("LayerNorm")
+    {
+        _shape = [dim];
+        _eps = eps;
+        weight = factory.Ones(dim);
+        bias = factory.Zeros(dim);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => nn.functional.layer_norm(x, _shape, weight, bias, _eps);
+}
