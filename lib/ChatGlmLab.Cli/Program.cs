@@ -1,1 +1,19 @@
-System.Console.WriteLine("hi");
+using ChatGlmLab.Benchmarks;
+using static TorchSharp.torch;
+
+// Minimal command dispatcher; later issues add train / predict / chat / export / compare.
+var command = args.Length > 0 ? args[0] : "help";
+switch (command)
+{
+    case "bench":
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            var r = ModelBenchmark.Run(new ModelBenchmarkOptions { DType = dtype });
+            Console.WriteLine($"{r.DType,-9} params {r.Parameters / 1e6:F1}M  forward {r.ForwardTokensPerSecond,8:F0} tok/s (prompt {r.PromptLength})  " +
+                              $"prefill {r.PrefillSeconds * 1000:F0} ms  greedy decode {r.DecodeTokensPerSecond,6:F1} tok/s ({r.NewTokens} new, KV cache)");
+        }
+        return 0;
+    default:
+        Console.WriteLine("usage: chatglm-lab bench");
+        return command == "help" ? 0 : 2;
+}
