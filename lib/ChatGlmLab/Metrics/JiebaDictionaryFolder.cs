@@ -43,9 +43,11 @@ public static class JiebaDictionaryFolder
 
     /// <summary>The first candidate holding every required file.</summary>
     /// <exception cref="FileNotFoundException">No candidate has them; the message names every folder tried.</exception>
-    public static string Locate()
+    public static string Locate() => Locate(Candidates());
+
+    /// <summary>The first of <paramref name="candidates"/> holding every required file.</summary>
+    public static string Locate(IReadOnlyList<string> candidates)
     {
-        IReadOnlyList<string> candidates = Candidates();
         foreach (string folder in candidates)
             if (RequiredFiles.All(file => File.Exists(Path.Combine(folder, file))))
                 return folder;
