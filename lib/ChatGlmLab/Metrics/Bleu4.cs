@@ -30,8 +30,8 @@ public static class Bleu4
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(hypothesis);
-        List<string> referenceChars = CodePoints.Split(reference);
-        List<string> hypothesisChars = CodePoints.Split(hypothesis);
+        var referenceChars = new CharacterSequence(reference);
+        var hypothesisChars = new CharacterSequence(hypothesis);
 
         var numerators = new long[MaxOrder + 1];
         var denominators = new long[MaxOrder + 1];
@@ -65,7 +65,7 @@ public static class Bleu4
     }
 
     /// <summary>nltk's modified_precision as (numerator, denominator), the denominator at least 1.</summary>
-    private static (long Numerator, long Denominator) ModifiedPrecision(List<string> reference, List<string> hypothesis, int n)
+    private static (long Numerator, long Denominator) ModifiedPrecision(CharacterSequence reference, CharacterSequence hypothesis, int n)
     {
         Dictionary<string, int> hypothesisCounts = NgramCounts(hypothesis, n);
         Dictionary<string, int> referenceCounts = NgramCounts(reference, n);
@@ -79,17 +79,27 @@ public static class Bleu4
         return (clipped, Math.Max(1, total));
     }
 
-    /// <summary>Counts of the n-grams of characters. Every key holds exactly n characters, so the
-    /// concatenation identifies the n-gram.</summary>
-    private static Dictionary<string, int> NgramCounts(List<string> characters, int n)
+    /// <summary>Counts of the n-grams of characters. Every key is the substring spanning exactly n
+    /// characters, so equal keys are equal n-grams.</summary>
+    private static Dictionary<string, int> NgramCounts(CharacterSequence characters, int n)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i + n <= characters.Count; i++)
         {
-            string ngram = string.Concat(characters.GetRange(i, n));
+            string ngram = characters.Ngram(i, n);
             counts[ngram] = counts.GetValueOrDefault(ngram) + 1;
         }
         return counts;
+    }
+
+    /// <summary>A string seen as Python characters (code points).</summary>
+    private readonly struct CharacterSequence(string text)
+    {
+        private readonly int[] _offsets = CodePoints.Offsets(text);
+
+        public int Count => _offsets.Length - 1;
+
+        public string Ngram(int first, int n) => text[_offsets[first].._offsets[first + n]];
     }
 
     /// <summary>nltk's brevity_penalty with the single reference's length as the closest length.</summary>

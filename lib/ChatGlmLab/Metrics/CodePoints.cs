@@ -8,15 +8,26 @@ public static class CodePoints
 {
     public static List<string> Split(string text)
     {
-        var characters = new List<string>(text.Length);
+        int[] offsets = Offsets(text);
+        var characters = new List<string>(offsets.Length - 1);
+        for (int i = 0; i + 1 < offsets.Length; i++)
+            characters.Add(text[offsets[i]..offsets[i + 1]]);
+        return characters;
+    }
+
+    /// <summary>Where each code point starts in <paramref name="text"/>, plus <c>text.Length</c> at the end:
+    /// code point i is <c>text[offsets[i]..offsets[i + 1]]</c> and the count is <c>offsets.Length - 1</c>.</summary>
+    public static int[] Offsets(string text)
+    {
+        var offsets = new List<int>(text.Length + 1);
         int i = 0;
         while (i < text.Length)
         {
+            offsets.Add(i);
             // A valid surrogate pair is one code point; a lone surrogate stays one (as in Python).
-            int width = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
-            characters.Add(text.Substring(i, width));
-            i += width;
+            i += char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
         }
-        return characters;
+        offsets.Add(text.Length);
+        return offsets.ToArray();
     }
 }
