@@ -51,3 +51,21 @@ public class ChineseSegmenterTests
         Parallel.For(0, 64, _ => Assert.Equal(expected, ChineseSegmenter.Shared.Cut(text)));
     }
 }
+
+public class ChineseSegmenterPythonDifferenceTests
+{
+    [Fact]
+    public void MiddleDotIsATokenOfItsOwnAndSplitsTheText()
+    {
+        Assert.Equal(["乔治", "·", "华盛顿"], ChineseSegmenter.Shared.Cut("乔治·华盛顿"));
+        Assert.Equal(["·", "·", "好"], ChineseSegmenter.Shared.Cut("··好"));
+        Assert.Equal(["好", "·"], ChineseSegmenter.Shared.Cut("好·"));
+    }
+
+    // Expected value worked out from jieba 0.42.1's finalseg.viterbi (not run here: no Python jieba on
+    // this machine): neither character has an emission probability, every path score saturates at
+    // -3.14e100 and Python's max((score, state)) picks S on the final tie; jieba.NET picks E.
+    [Fact(Skip = "Known jieba.NET difference on saturated HMM ties (see ChineseSegmenter remarks)")]
+    public void HmmTiesBreakLikePython() =>
+        Assert.Equal(["溼", "脣"], ChineseSegmenter.Shared.Cut("溼脣"));
+}

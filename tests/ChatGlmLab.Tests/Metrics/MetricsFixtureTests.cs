@@ -135,3 +135,39 @@ public class MetricsFixtureTests
             Assert.Equal(metric.Value.GetDouble(), actual[metric.Name]);
     }
 }
+
+public class GenerationMetricsTests
+{
+    [Fact]
+    public void ScoresSerialiseWithTheToolkitsKeyNames()
+    {
+        var scores = new GenerationScores(Accuracy: 0.5, Bleu4: 57.3753, Rouge1: 88.8889, Rouge2: 72.7273, RougeL: 76.9231);
+        string json = System.Text.Json.JsonSerializer.Serialize(scores);
+        Assert.Equal("""{"accuracy":0.5,"bleu-4":57.3753,"rouge-1":88.8889,"rouge-2":72.7273,"rouge-l":76.9231}""", json);
+        Assert.Equal(scores, System.Text.Json.JsonSerializer.Deserialize<GenerationScores>(json));
+        Assert.Equal(["predict_accuracy", "predict_bleu-4", "predict_rouge-1", "predict_rouge-2", "predict_rouge-l"],
+            scores.ToDictionary("predict_").Keys);
+    }
+
+    [Fact]
+    public void PrefixAccuracyNeedsANonEmptyLabelAtTheStart()
+    {
+        Assert.Equal(1.0, GenerationMetrics.PrefixAccuracy("导管。", "导管"));
+        Assert.Equal(0.0, GenerationMetrics.PrefixAccuracy("", ""));
+        Assert.Equal(0.0, GenerationMetrics.PrefixAccuracy("一般 动作", "一般动作"));
+        Assert.Equal(1.0, GenerationMetrics.PrefixAccuracy("👍好", "👍"));
+    }
+
+    [Fact]
+    public void ComputeRejectsListsOfDifferentLengths() =>
+        Assert.Throws<ArgumentException>(() => GenerationMetrics.Compute(["a"], []));
+
+    [Fact]
+    public void ResultSerialisesToJson()
+    {
+        GenerationMetricsResult result = GenerationMetrics.Compute(["拆卸导管"], ["拆下导管"]);
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(result));
+        Assert.Equal(35.3553, json.RootElement.GetProperty("corpus").GetProperty("bleu-4").GetDouble());
+        Assert.Equal(40.0, json.RootElement.GetProperty("pairs")[0].GetProperty("scores").GetProperty("rouge-1").GetDouble());
+    }
+}
