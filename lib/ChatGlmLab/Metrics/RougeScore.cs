@@ -14,12 +14,3 @@ public sealed record RougeScore(
     public static RougeScore FromPrecisionRecall(double precision, double recall) =>
         new(2.0 * ((precision * recall) / (precision + recall + 1e-8)), precision, recall);
 }
-
-/// <summary>ROUGE-1, ROUGE-2 and ROUGE-L of one hypothesis/reference pair.</summary>
-public sealed record RougeScores(
-    [property: JsonPropertyName("rouge-1")] RougeScore Rouge1,
-    [property: JsonPropertyName("rouge-2")] RougeScore Rouge2,
-    [property: JsonPropertyName("rouge-l")] RougeScore RougeL)
-{
-    public static RougeScores Zero { get; } = new(RougeScore.Zero, RougeScore.Zero, RougeScore.Zero);
-}
