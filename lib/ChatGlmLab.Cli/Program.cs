@@ -13,7 +13,16 @@ switch (command)
                               $"prefill {r.PrefillSeconds * 1000:F0} ms  greedy decode {r.DecodeTokensPerSecond,6:F1} tok/s ({r.NewTokens} new, KV cache)");
         }
         return 0;
+    case "memory":
+        var config = ChatGlmLab.Modeling.ChatGlmConfig.ChatGlm6B();
+        var size = ChatGlmLab.Modeling.ModelSize.Of(config);
+        Console.WriteLine($"chatglm-6b: {size.Parameters:N0} parameters (computed on the meta device)");
+        Console.WriteLine($"weights: fp32 {size.Bytes(ScalarType.Float32) / (double)(1L << 30):F2} GiB, fp16/bf16 {size.Bytes(ScalarType.Float16) / (double)(1L << 30):F2} GiB, " +
+                          $"int8 {size.QuantizedBytes(8) / (double)(1L << 30):F2} GiB, int4 {size.QuantizedBytes(4) / (double)(1L << 30):F2} GiB");
+        Console.WriteLine();
+        Console.Write(ChatGlmLab.Experiments.MemoryTable.ToMarkdown(ChatGlmLab.Experiments.MemoryTable.Compute(config, ChatGlmLab.Experiments.MemoryTable.DefaultMethods())));
+        return 0;
     default:
-        Console.WriteLine("usage: chatglm-lab bench");
+        Console.WriteLine("usage: chatglm-lab bench | memory");
         return command == "help" ? 0 : 2;
 }
