@@ -1,0 +1,78 @@
+using ChatGlmLab.Data.Synthetic;
+
+namespace ChatGlmLab.Data.Instructions;
+
+/// <summary>
+/// Loads the datasets named in a request through dataset_info.json, like the toolkit's prepare_data:
+/// each file read with its columns, SHA-1 verified when the registry gives one, the first
+/// max_samples kept per dataset, all concatenated in the order named; then a seeded dev split
+/// (ceil(n × dev_ratio) records to dev, as datasets' train_test_split sizes it).
+/// </summary>
+public static class InstructionDatasetLoader
+{
+    public static InstructionDatasetSplit Load(InstructionDatasetRequest request)
+    {
+        if (request.DevRatio is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(request), $"dev_ratio must be in [0, 1), got {request.DevRatio}");
+        var names = request.Datasets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (names.Length == 0)
+            throw new ArgumentException("no dataset named (--dataset a,b)");
+        var registry = DatasetRegistry.Load(Path.Combine(request.DatasetDir, DatasetRegistry.FileName));
+        var all = new List<InstructionRecord>();
+        var reports = new List<LoadReport>();
+        var warnings = new List<string>();
+        foreach (var name in names)
+        {
+            var entry = registry.Get(name);
+            var path = ResolveFile(registry, entry, request.DatasetDir);
+            if (entry.FileSha1 != null)
+            {
+                var actual = MaintenanceCorpusGenerator.Sha1Hex(path);
+                if (!string.Equals(actual, entry.FileSha1, StringComparison.OrdinalIgnoreCase))
+                {
+                    var message = $"SHA-1 {actual} differs from dataset_info.json's {entry.FileSha1} for dataset '{name}'";
+                    if (!request.Lenient)
+                        throw new DataFormatException(path, 0, message + " (the file changed; regenerate the registry or use lenient mode)");
+                    warnings.Add($"{path}: {message}");
+                }
+            }
+            var result = InstructionFileReader.Read(path, entry.Columns, request.Lenient);
+            reports.Add(result.Report);
+            var records = request.MaxSamples is { } max ? result.Items.Take(max) : result.Items;
+            all.AddRange(records);
+        }
+        return Split(all, request.DevRatio, request.Seed, reports, warnings);
+    }
+
+    private static string ResolveFile(DatasetRegistry registry, DatasetEntry entry, string dir)
+    {
+        if (entry.FileName == null)
+        {
+            var where = entry.DownloadHint ?? entry.ScriptUrl ?? "(no location given)";
+            throw new DataFormatException(registry.Path, 0, $"dataset '{entry.Name}' has no file_name; get it from {where}, save it in {dir} and add \"file_name\" to its entry");
+        }
+        var path = Path.Combine(dir, entry.FileName);
+        if (!File.Exists(path))
+        {
+            var where = entry.DownloadHint is { } hint ? $"; download it from {hint} and save it as {path}" : "";
+            throw new DataFormatException(path, 0, $"file of dataset '{entry.Name}' not found{where}");
+        }
+        return path;
+    }
+
+    /// <summary>Seeded permutation; the first ceil(n × ratio) go to dev, the rest to train (both in permuted order).</summary>
+    public static InstructionDatasetSplit Split(IReadOnlyList<InstructionRecord> records, double devRatio, ulong seed,
+        IReadOnlyList<LoadReport>? reports = null, IReadOnlyList<string>? warnings = null)
+    {
+        reports ??= [];
+        warnings ??= [];
+        if (devRatio <= 0)
+            return new InstructionDatasetSplit(records, [], reports, warnings);
+        var order = Enumerable.Range(0, records.Count).ToList();
+        new DeterministicRandom(seed).Shuffle(order);
+        var devCount = (int)Math.Ceiling(records.Count * devRatio);
+        var dev = order.Take(devCount).Select(i => records[i]).ToList();
+        var train = order.Skip(devCount).Select(i => records[i]).ToList();
+        return new InstructionDatasetSplit(train, dev, reports, warnings);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+
+namespace ChatGlmLab.Data.Ner;
+
+/// <summary>
+/// The kit's own NER format, JSON Lines, one sentence per line:
+/// <c>{"text":"...","entities":[{"type":"T","start":0,"end":2,"mention":"使用"}]}</c>.
+/// Offsets are .NET string indices with an exclusive end (equal to Python indices for BMP-only text);
+/// <c>mention</c> is redundant on purpose so a file can be checked by eye and by the reader.
+/// Writing then reading gives back the same examples (lossless).
+/// </summary>
+public static class NerJson
+{
+    public static LoadResult<NerExample> Read(string path, bool lenient = false)
+    {
+        var report = new LoadReport(path);
+        var examples = new List<NerExample>();
+        foreach (var (lineNo, line) in TextLines.Read(path))
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                report.Note("blank lines ignored");
+                continue;
+            }
+            var (example, problem) = ParseLine(line);
+            if (problem != null)
+            {
+                RecordErrorPolicy.Handle(report, lenient, lineNo, problem);
+                continue;
+            }
+            examples.Add(example!);
+            report.Kept();
+        }
+        return new LoadResult<NerExample>(examples, report);
+    }
+
+    public static (NerExample? Example, string? Problem) ParseLine(string line)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(line); }
+        catch (JsonException ex) { return (null, $"malformed JSON: {ex.Message}"); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return (null, "expected a JSON object per line");
+            if (!root.TryGetProperty("text", out var textEl) || textEl.ValueKind != JsonValueKind.String)
+                return (null, "missing string field 'text'");
+            var text = textEl.GetString()!;
+            var entities = new List<NerEntity>();
+            if (root.TryGetProperty("entities", out var list) && list.ValueKind != JsonValueKind.Null)
+            {
+                if (list.ValueKind != JsonValueKind.Array)
+                    return (null, "'entities' must be a list");
+                foreach (var item in list.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.Object ||
+                        !item.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String ||
+                        !item.TryGetProperty("start", out var s) || !JsonText.TryGetInt(s, out var start) ||
+                        !item.TryGetProperty("end", out var e) || !JsonText.TryGetInt(e, out var end) ||
+                        !item.TryGetProperty("mention", out var m) || m.ValueKind != JsonValueKind.String)
+                        return (null, $"entity must be {{\"type\": string, \"start\": int, \"end\": int, \"mention\": string}}, found {item.GetRawText()}");
+                    var entity = new NerEntity(t.GetString()!, start, end, m.GetString()!);
+                    if (NerExampleValidator.Problem(text, entity) is { } p)
+                        return (null, p);
+                    entities.Add(entity);
+                }
+            }
+            return (new NerExample(text, entities), null);
+        }
+    }
+
+    public static void Write(string path, IEnumerable<NerExample> examples)
+    {
+        using var stream = File.Create(path);
+        Write(stream, examples);
+    }
+
+    public static void Write(Stream stream, IEnumerable<NerExample> examples)
+    {
+        foreach (var example in examples)
+        {
+            using (var writer = new Utf8JsonWriter(stream, JsonText.CompactWriter))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("text", example.Text);
+                writer.WriteStartArray("entities");
+                foreach (var e in example.Entities)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("type", e.Type);
+                    writer.WriteNumber("start", e.Start);
+                    writer.WriteNumber("end", e.End);
+                    writer.WriteString("mention", e.Mention);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            stream.WriteByte((byte)'\n');
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.Ner;
+
+namespace ChatGlmLab.Data.Synthetic;
+
+/// <summary>
+/// Generates the bundled synthetic Chinese maintenance-procedure NER corpus with the seed's 18 types
+/// (the seed's own 7,400 sentences are private). Deterministic: the same options give the same bytes.
+/// Train and dev share templates but dev uses held-out lexicon entries for part of its slots, and no
+/// sentence occurs twice.
+/// </summary>
+public static class MaintenanceCorpusGenerator
+{
+    public const string Folder = "maintenance";
+
+    public static (IReadOnlyList<NerExample> Train, IReadOnlyList<NerExample> Dev) Generate(MaintenanceCorpusOptions? options = null)
+    {
+        options ??= new MaintenanceCorpusOptions();
+        var random = new DeterministicRandom(options.Seed);
+        var filler = new SlotFiller();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var train = Sentences(options.TrainSentences, false);
+        var dev = Sentences(options.DevSentences, true);
+        return (train, dev);
+
+        List<NerExample> Sentences(int count, bool isDev)
+        {
+            var list = new List<NerExample>(count);
+            while (list.Count < count)
+            {
+                var example = Sentence(random, filler, isDev, options);
+                if (seen.Add(example.Text))
+                    list.Add(example);
+            }
+            return list;
+        }
+    }
+
+    private static NerExample Sentence(DeterministicRandom random, SlotFiller filler, bool isDev, MaintenanceCorpusOptions options)
+    {
+        while (true)
+        {
+            var roll = random.Next(100);
+            var clauseCount = roll < 35 ? 1 : roll < 80 ? 2 : 3;
+            var templates = new List<SentenceTemplate>();
+            while (templates.Count < clauseCount)
+            {
+                var t = random.Pick(MaintenanceTemplates.Clauses);
+                // "并…" continues a clause; it cannot open a sentence.
+                if (templates.Contains(t) || (templates.Count == 0 && t.Pattern.StartsWith('并')))
+                    continue;
+                templates.Add(t);
+            }
+            var text = new StringBuilder();
+            var entities = new List<NerEntity>();
+            for (var k = 0; k < templates.Count; k++)
+            {
+                if (k > 0)
+                    text.Append(random.Chance(0.2) ? "；" : "，");
+                var inClause = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var segment in templates[k].Segments)
+                {
+                    if (segment is SentenceTemplate.Literal literal)
+                    {
+                        text.Append(literal.Text);
+                        continue;
+                    }
+                    var slot = (SentenceTemplate.Slot)segment;
+                    var word = PickDistinct(random, filler, slot, isDev, options.DevHeldOutShare, inClause);
+                    inClause[slot.Type] = word;
+                    entities.Add(new NerEntity(slot.Type, text.Length, text.Length + word.Length, word));
+                    text.Append(word);
+                }
+            }
+            text.Append('。');
+            if (text.Length >= options.MinLength && text.Length <= options.MaxLength)
+                return new NerExample(text.ToString(), entities);
+        }
+    }
+
+    /// <summary>A word for the slot that differs from the clause's other words (so 操作部件1 ≠ 操作部件2).</summary>
+    private static string PickDistinct(DeterministicRandom random, SlotFiller filler, SentenceTemplate.Slot slot, bool isDev, double heldOutShare, Dictionary<string, string> inClause)
+    {
+        var word = filler.Fill(random, slot.Type, slot.List, isDev, heldOutShare);
+        for (var attempt = 0; attempt < 10 && inClause.ContainsValue(word); attempt++)
+            word = filler.Fill(random, slot.Type, slot.List, isDev, heldOutShare);
+        return word;
+    }
+
+    /// <summary>
+    /// Writes the corpus into <paramref name="dataDir"/>: maintenance/{train,dev}.ner.jsonl (kit NER JSON),
+    /// .3turn.jsonl (the seed's 3-turn records), .single.jsonl (single-pass JSON answers), and
+    /// dataset_info.json registering them (with SHA-1s) next to the public benchmark datasets.
+    /// Returns the paths written, relative to <paramref name="dataDir"/>.
+    /// </summary>
+    public static IReadOnlyList<string> WriteAll(string dataDir, MaintenanceCorpusOptions? options = null)
+    {
+        var (train, dev) = Generate(options);
+        Directory.CreateDirectory(Path.Combine(dataDir, Folder));
+        var written = new List<string>();
+        var entries = new List<DatasetEntry>();
+        var threeTurn = new NerInstructionBuilder();
+        var single = new SinglePassBuilder();
+        foreach (var (split, examples) in new[] { ("train", train), ("dev", dev) })
+        {
+            var ner = $"{Folder}/{split}.ner.jsonl";
+            NerJson.Write(Path.Combine(dataDir, ner), examples);
+            written.Add(ner);
+
+            var turns = $"{Folder}/{split}.3turn.jsonl";
+            InstructionFileWriter.Write(Path.Combine(dataDir, turns), threeTurn.BuildAll(examples).Select(r => r.Record));
+            written.Add(turns);
+            entries.Add(LocalEntry(dataDir, $"maintenance_3turn_{split}", turns,
+                $"synthetic maintenance NER, seed 3-turn records ({split}, {examples.Count} sentences)"));
+
+            var onePass = $"{Folder}/{split}.single.jsonl";
+            InstructionFileWriter.Write(Path.Combine(dataDir, onePass), single.BuildAll(examples).Select(r => r.Record));
+            written.Add(onePass);
+            entries.Add(LocalEntry(dataDir, $"maintenance_single_{split}", onePass,
+                $"synthetic maintenance NER, single-pass JSON answers ({split}, {examples.Count} sentences)"));
+        }
+        DatasetRegistry.Write(Path.Combine(dataDir, DatasetRegistry.FileName), entries.Concat(BenchmarkDatasets.Entries));
+        written.Add(DatasetRegistry.FileName);
+        return written;
+    }
+
+    private static DatasetEntry LocalEntry(string dataDir, string name, string relativePath, string description) => new(name)
+    {
+        FileName = relativePath,
+        FileSha1 = Sha1Hex(Path.Combine(dataDir, relativePath)),
+        Columns = new InstructionColumns("instruction", "input", "output", "history"),
+        Description = description,
+    };
+
+    public static string Sha1Hex(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA1.HashData(stream));
+    }
+}
