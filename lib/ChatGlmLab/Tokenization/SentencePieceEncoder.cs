@@ -1,0 +1,103 @@
+using System.Text;
+using Microsoft.ML.Tokenizers;
+
+namespace ChatGlmLab.Tokenization;
+
+/// <summary>
+/// SentencePiece encoding (normalization with the model's precompiled charsmap, unigram Viterbi segmentation,
+/// split digits, byte fallback) done by Microsoft.ML.Tokenizers' <see cref="SentencePieceTokenizer"/>, with
+/// the library's measured defects on ChatGLM-style models worked around here and nowhere else.
+/// Verified against sentencepiece 0.1.97 on every fixture string and on every code point U+0001..U+FFFF
+/// (and a sample above) between two letters.
+/// </summary>
+internal sealed class SentencePieceEncoder
+{
+    private readonly SentencePieceTokenizer _library;
+    private readonly int _firstBytePieceId;
+    private readonly int _libraryByteOffset;
+    private readonly IReadOnlySet<int> _codePointsToRemove;
+
+    public SentencePieceEncoder(byte[] modelBytes, SentencePieceModel model, string sourceName)
+    {
+        if (model.ModelType != SentencePieceModel.UnigramModelType)
+            throw new NotSupportedException($"'{sourceName}': only unigram SentencePiece models are supported (ChatGLM's is unigram); model_type is {model.ModelType}");
+
+        using (var stream = new MemoryStream(modelBytes, writable: false))
+        {
+            try
+            {
+                _library = SentencePieceTokenizer.Create(stream, addBeginningOfSentence: false, addEndOfSentence: false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidDataException($"'{sourceName}': Microsoft.ML.Tokenizers could not load the SentencePiece model: {e.Message}", e);
+            }
+        }
+
+        // Workaround for library defect 1 (byte-fallback ids off by +255): the library only puts NORMAL,
+        // USER_DEFINED and UNUSED pieces in its vocabulary, so it does not find "<0x00>" and uses the id of the
+        // LAST byte piece as the id of byte 0x00. Byte b then comes out as lastBytePieceId + b. That is only
+        // undoable when nothing else can have those ids, i.e. the 256 byte pieces are the last pieces of the
+        // vocabulary in order (ChatGLM's layout, and the layout SentencePieceModelBuilder writes).
+        if (model.ByteFallback)
+        {
+            _firstBytePieceId = model.Pieces.Count - 256;
+            for (int b = 0; b < 256; b++)
+            {
+                var p = model.Pieces[_firstBytePieceId + b];
+                if (p.Type != SentencePieceType.Byte || p.Piece != SentencePieceModel.ByteFallbackPiece(b))
+                    throw new NotSupportedException(
+                        $"'{sourceName}': byte-fallback models must end with the 256 byte pieces <0x00>..<0xFF> in order " +
+                        "(Microsoft.ML.Tokenizers 2.0.1 mis-numbers byte pieces anywhere else)");
+            }
+            _libraryByteOffset = model.Pieces.Count - 1;
+        }
+
+        // Workaround for library defect 4 (found while building this): characters that the charsmap maps to
+        // the empty string (nmt_nfkc: ASCII/C1 control characters) are kept by the library instead of removed,
+        // and then come out as byte pieces. Removing them before the library normalizes gives sentencepiece's
+        // result: an empty replacement adds nothing and changes no whitespace state.
+        _codePointsToRemove = model.PrecompiledCharsmap.Length > 0
+            ? PrecompiledCharsmap.Parse(model.PrecompiledCharsmap).CodePointsMappedToEmpty()
+            : new HashSet<int>();
+    }
+
+    /// <summary>sentencepiece's <c>EncodeAsIds(text)</c>: raw piece ids (no BOS/EOS).</summary>
+    public int[] EncodeToIds(string text)
+    {
+        if (text.Length == 0) return [];
+        var ids = _library.EncodeToIds(RemoveCharactersMappedToEmpty(text), addBeginningOfSentence: false, addEndOfSentence: false);
+        var result = new int[ids.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            int id = ids[i];
+            // Undo defect 1 (see constructor): ids at or past the last byte piece are byte-fallback bytes.
+            if (_libraryByteOffset > 0 && id >= _libraryByteOffset)
+                id = _firstBytePieceId + (id - _libraryByteOffset);
+            result[i] = id;
+        }
+        return result;
+    }
+
+    private string RemoveCharactersMappedToEmpty(string text)
+    {
+        if (_codePointsToRemove.Count == 0) return text;
+        int i = 0;
+        while (i < text.Length && !_codePointsToRemove.Contains(text[i])) i++;
+        if (i == text.Length) return text; // the usual case: nothing to remove, no allocation
+        var builder = new StringBuilder(text.Length);
+        for (int k = 0; k < text.Length; k++)
+        {
+            // Walk code points without altering lone surrogates (the library sees them unchanged).
+            bool pair = char.IsHighSurrogate(text[k]) && k + 1 < text.Length && char.IsLowSurrogate(text[k + 1]);
+            int codePoint = pair ? char.ConvertToUtf32(text[k], text[k + 1]) : text[k];
+            if (!_codePointsToRemove.Contains(codePoint))
+            {
+                builder.Append(text[k]);
+                if (pair) builder.Append(text[k + 1]);
+            }
+            if (pair) k++;
+        }
+        return builder.ToString();
+    }
+}
