@@ -62,8 +62,10 @@ public sealed class ChatGlmTokenizer
     /// <summary>Loads a .model file with an explicit configuration.</summary>
     public static ChatGlmTokenizer Create(string modelPath, TokenizerConfig config)
     {
-        var model = SentencePieceModel.Load(modelPath);
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException($"SentencePiece model file not found: '{modelPath}'", modelPath);
         var bytes = File.ReadAllBytes(modelPath);
+        var model = SentencePieceModel.Parse(bytes, modelPath);
         return new ChatGlmTokenizer(new SpTokenizer(model, bytes, modelPath, config.NumImageTokens), config);
     }
 

@@ -6,9 +6,22 @@ namespace ChatGlmLab.Tokenization;
 /// <summary>
 /// SentencePiece encoding (normalization with the model's precompiled charsmap, unigram Viterbi segmentation,
 /// split digits, byte fallback) done by Microsoft.ML.Tokenizers' <see cref="SentencePieceTokenizer"/>, with
-/// the library's measured defects on ChatGLM-style models worked around here and nowhere else.
+/// the library's measured defects on ChatGLM-style models worked around here (decoding: <see cref="SentencePieceDecoder"/>).
 /// Verified against sentencepiece 0.1.97 on every fixture string and on every code point U+0001..U+FFFF
 /// (and a sample above) between two letters.
+/// <para>Microsoft.ML.Tokenizers 2.0.1 defects with this kind of model (numbers used in the comments):</para>
+/// <list type="number">
+/// <item>byte-fallback ids come out +255 (byte 0x00 gets the id of &lt;0xFF&gt;) — undone in <see cref="EncodeToIds"/>;</item>
+/// <item><c>Decode</c> returns "" for every id list — decoding is <see cref="SentencePieceDecoder"/>;</item>
+/// <item>the normalizer is not observable (<c>Normalizer.Normalize</c> does not apply the charsmap) — nothing here
+/// needs it; <see cref="SentencePieceModelBuilder"/> counts candidates on .NET NFKC instead;</item>
+/// <item>characters the charsmap maps to "" (nmt_nfkc: 30 ASCII/C1 control characters) are kept instead of removed,
+/// and then come out as byte pieces — removed here before the library sees the text;</item>
+/// <item><c>EncodeToTokens</c> throws IndexOutOfRangeException whenever byte fallback happens — only
+/// <c>EncodeToIds</c> is used, pieces come from the kit's own id → piece table.</item>
+/// </list>
+/// ChatGLM's registered special tokens are not passed to the library as <c>specialTokens</c> (each text segment
+/// would then get its own '▁'); <see cref="SpecialTokenSplitter"/> cuts them out like transformers does.
 /// </summary>
 internal sealed class SentencePieceEncoder
 {
@@ -62,7 +75,11 @@ internal sealed class SentencePieceEncoder
             : new HashSet<int>();
     }
 
-    /// <summary>sentencepiece's <c>EncodeAsIds(text)</c>: raw piece ids (no BOS/EOS).</summary>
+    /// <summary>
+    /// sentencepiece's <c>EncodeAsIds(text)</c>: raw piece ids (no BOS/EOS). Pieces are looked up from these ids by the
+    /// caller: the library's <c>EncodeToTokens</c> cannot be used (library defect 5: it throws IndexOutOfRangeException
+    /// as soon as byte fallback happens, indexing its piece table with the mis-numbered byte ids of defect 1).
+    /// </summary>
     public int[] EncodeToIds(string text)
     {
         if (text.Length == 0) return [];
