@@ -51,6 +51,39 @@ internal sealed class PrecompiledCharsmap
         return result;
     }
 
+    /// <summary>
+    /// The longest rule matching a prefix of <paramref name="input"/> (Darts-clone common-prefix search): its length in
+    /// bytes and its replacement (UTF-8). False when no rule matches.
+    /// </summary>
+    public bool TryLongestMatch(ReadOnlySpan<byte> input, out int length, out ReadOnlySpan<byte> replacement)
+    {
+        length = 0;
+        replacement = default;
+        if (_units.Length == 0) return false;
+        int value = -1;
+        uint nodePos = Offset(_units[0]);
+        for (int i = 0; i < input.Length; i++)
+        {
+            nodePos ^= input[i];
+            if (nodePos >= _units.Length) break;
+            uint unit = _units[nodePos];
+            if (Label(unit) != input[i]) break;
+            nodePos ^= Offset(unit);
+            if (HasLeaf(unit))
+            {
+                if (nodePos >= _units.Length) break;
+                value = Value(_units[nodePos]);
+                length = i + 1;
+            }
+        }
+        if (length == 0) return false;
+        if (value < 0 || value > _replacements.Length) throw new InvalidDataException("precompiled_charsmap rule points outside its string table");
+        int end = value;
+        while (end < _replacements.Length && _replacements[end] != 0) end++;
+        replacement = _replacements.AsSpan(value, end - value);
+        return true;
+    }
+
     // Darts-clone unit layout.
     private static bool HasLeaf(uint unit) => ((unit >> 8) & 1) == 1;
     private static int Value(uint unit) => (int)(unit & 0x7FFFFFFF);

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace ChatGlmLab.Tokenization;
@@ -16,7 +15,8 @@ namespace ChatGlmLab.Tokenization;
 /// <item>the normalizer is not observable (<c>Normalizer.Normalize</c> does not apply the charsmap) — nothing here
 /// needs it; <see cref="SentencePieceModelBuilder"/> counts candidates on .NET NFKC instead;</item>
 /// <item>characters the charsmap maps to "" (nmt_nfkc: 30 ASCII/C1 control characters) are kept instead of removed,
-/// and then come out as byte pieces — removed here before the library sees the text;</item>
+/// and then come out as byte pieces — such text is normalized by <see cref="SentencePieceTextNormalizer"/> and only
+/// segmented by the library;</item>
 /// <item><c>EncodeToTokens</c> throws IndexOutOfRangeException whenever byte fallback happens — only
 /// <c>EncodeToIds</c> is used, pieces come from the kit's own id → piece table.</item>
 /// </list>
@@ -28,7 +28,8 @@ internal sealed class SentencePieceEncoder
     private readonly SentencePieceTokenizer _library;
     private readonly int _firstBytePieceId;
     private readonly int _libraryByteOffset;
-    private readonly IReadOnlySet<int> _codePointsToRemove;
+    private readonly IReadOnlySet<int> _codePointsMappedToEmpty;
+    private readonly SentencePieceTextNormalizer _normalizer;
 
     public SentencePieceEncoder(byte[] modelBytes, SentencePieceModel model, string sourceName)
     {
@@ -66,13 +67,14 @@ internal sealed class SentencePieceEncoder
             _libraryByteOffset = model.Pieces.Count - 1;
         }
 
-        // Workaround for library defect 4 (found while building this): characters that the charsmap maps to
-        // the empty string (nmt_nfkc: ASCII/C1 control characters) are kept by the library instead of removed,
-        // and then come out as byte pieces. Removing them before the library normalizes gives sentencepiece's
-        // result: an empty replacement adds nothing and changes no whitespace state.
-        _codePointsToRemove = model.PrecompiledCharsmap.Length > 0
+        // Workaround for library defect 4: characters that the charsmap maps to the empty string (nmt_nfkc: ASCII/C1
+        // control characters) are kept by the library instead of removed. Text containing one is normalized by the
+        // kit (sentencepiece's algorithm) and only segmented by the library. Simply deleting the character first is
+        // not the same: it can join a base letter and a combining mark that sentencepiece keeps apart.
+        _codePointsMappedToEmpty = model.PrecompiledCharsmap.Length > 0
             ? PrecompiledCharsmap.Parse(model.PrecompiledCharsmap).CodePointsMappedToEmpty()
             : new HashSet<int>();
+        _normalizer = new SentencePieceTextNormalizer(model);
     }
 
     /// <summary>
@@ -83,7 +85,15 @@ internal sealed class SentencePieceEncoder
     public int[] EncodeToIds(string text)
     {
         if (text.Length == 0) return [];
-        var ids = _library.EncodeToIds(RemoveCharactersMappedToEmpty(text), addBeginningOfSentence: false, addEndOfSentence: false);
+        return ContainsCodePointMappedToEmpty(text) ? EncodeWithOwnNormalization(text) : FixByteIds(_library.EncodeToIds(text, false, false));
+    }
+
+    /// <summary>The defect-4 path: the kit normalizes, the library only segments. Public to tests, which check both paths agree.</summary>
+    internal int[] EncodeWithOwnNormalization(string text) =>
+        FixByteIds(_library.EncodeToIds(_normalizer.Normalize(text), false, false, considerPreTokenization: false, considerNormalization: false));
+
+    private int[] FixByteIds(IReadOnlyList<int> ids)
+    {
         var result = new int[ids.Count];
         for (int i = 0; i < result.Length; i++)
         {
@@ -96,25 +106,14 @@ internal sealed class SentencePieceEncoder
         return result;
     }
 
-    private string RemoveCharactersMappedToEmpty(string text)
+    private bool ContainsCodePointMappedToEmpty(string text)
     {
-        if (_codePointsToRemove.Count == 0) return text;
-        int i = 0;
-        while (i < text.Length && !_codePointsToRemove.Contains(text[i])) i++;
-        if (i == text.Length) return text; // the usual case: nothing to remove, no allocation
-        var builder = new StringBuilder(text.Length);
-        for (int k = 0; k < text.Length; k++)
-        {
-            // Walk code points without altering lone surrogates (the library sees them unchanged).
-            bool pair = char.IsHighSurrogate(text[k]) && k + 1 < text.Length && char.IsLowSurrogate(text[k + 1]);
-            int codePoint = pair ? char.ConvertToUtf32(text[k], text[k + 1]) : text[k];
-            if (!_codePointsToRemove.Contains(codePoint))
-            {
-                builder.Append(text[k]);
-                if (pair) builder.Append(text[k + 1]);
-            }
-            if (pair) k++;
-        }
-        return builder.ToString();
+        if (_codePointsMappedToEmpty.Count == 0) return false;
+        foreach (char c in text)
+            if (_codePointsMappedToEmpty.Contains(c)) return true; // nmt_nfkc's are all in the BMP
+        if (_codePointsMappedToEmpty.Any(cp => cp > 0xFFFF))
+            foreach (var rune in text.EnumerateRunes())
+                if (_codePointsMappedToEmpty.Contains(rune.Value)) return true;
+        return false;
     }
 }

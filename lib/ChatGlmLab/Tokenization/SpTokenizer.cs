@@ -26,6 +26,7 @@ public sealed class SpTokenizer
     }
 
     public SentencePieceModel Model { get; }
+    internal SentencePieceEncoder Encoder => _encoder;
     public string ModelPath { get; }
     public int NumImageTokens { get; }
 

@@ -88,6 +88,10 @@ public sealed class TokenizerInputTests(RealTokenizerFixture fixture) : IClassFi
     [InlineData("a \u0001 b", new[] { 104, 463 })]
     [InlineData("\u0001", new int[0])]
     [InlineData("a\u0085b", new[] { 104, 129925, 178 })]
+    [InlineData("\uFF21\u007F\u0301", new[] { 167, 128851 })] // deleting U+007F first would compose "Á" (127595)
+    [InlineData("e\u0001\u0301", new[] { 372, 128851 })]
+    [InlineData("A\u0301", new[] { 127595 })]
+    [InlineData("\u0001\u3000 x\u001f", new[] { 399 })]
     public void Control_characters_match_sentencepiece(string text, int[] expected) =>
         Assert.Equal(expected, T.Sp.Encode(text));
 
@@ -101,6 +105,23 @@ public sealed class TokenizerInputTests(RealTokenizerFixture fixture) : IClassFi
     [InlineData(new[] { 130343, 130153, 130316, 130277 }, "\uFFFDA\uFFFD\uFFFD")]
     [InlineData(new[] { 130325, 130248, 130216 }, "\uFFFD\uFFFD\uFFFD")]
     public void Decoding_matches_sentencepiece(int[] ids, string expected) => Assert.Equal(expected, T.Sp.Decode(ids));
+
+    /// <summary>
+    /// The kit's own normalizer (used only for text hit by library defect 4) must agree with the library's wherever
+    /// the defect is absent: every fixture string and every CLUENER dev sentence, on both fixture models.
+    /// </summary>
+    [Fact]
+    public void Own_normalization_path_agrees_with_the_library()
+    {
+        var texts = fixture.Cases.GetProperty("strings").EnumerateArray().Select(c => c.GetProperty("text").GetString()!)
+            .Concat(SentencePieceModelBuilder.ReadJsonLines(Paths.SharedData("cluener2020", "dev.json"))).ToList();
+        foreach (var tokenizer in new[] { T, ChatGlmTokenizer.FromModelFile(Paths.Fixture("tokenizer-small", "tokenizer.model")) })
+            foreach (var text in texts)
+            {
+                string preprocessed = GlmWhitespaceCodec.Preprocess(text);
+                Assert.Equal(tokenizer.Sp.Encoder.EncodeToIds(preprocessed), tokenizer.Sp.Encoder.EncodeWithOwnNormalization(preprocessed));
+            }
+    }
 
     [Fact]
     public void Pad_batch_of_unequal_rows_masks_pads()
