@@ -42,7 +42,8 @@ public sealed record BuiltTokenizer(
 /// (best score first), then [MASK] [gMASK] [sMASK] &lt;unused_0&gt; &lt;sop&gt; &lt;eop&gt; &lt;ENC&gt; &lt;dBLOCK&gt; CONTROL,
 /// &lt;|tab|&gt; and &lt;|blank_2|&gt;..&lt;|blank_80|&gt; USER_DEFINED, and the 256 byte pieces last (byte fallback).
 /// <para>
-/// Piece choice: the corpus is NFKC-normalized (close to nmt_nfkc, good enough for counting) and cut into words at
+/// Piece choice: the corpus is NFKC-normalized when the model gets a charsmap (close to nmt_nfkc, good enough for
+/// counting; an identity model counts the raw text) and cut into words at
 /// whitespace; inside a word, runs of Han characters, of other letters and of other symbols give the candidates
 /// (digits are always single pieces: split_digits), optionally with the word's leading '▁'. All characters at or
 /// above <see cref="SentencePieceBuilderOptions.MinCharacterFrequency"/>, '▁', and the best multi-character
@@ -86,7 +87,9 @@ public static class SentencePieceModelBuilder
         if (options.MaxPieceLength < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxPieceLength must be >= 1");
         var normalizer = options.NormalizerSourceModel != null ? SentencePieceModel.Load(options.NormalizerSourceModel) : null;
 
-        var (characterCounts, candidateCounts) = CountCandidates(corpus, options.MaxPieceLength);
+        // Count on text as the model will see it: NFKC approximates nmt_nfkc (the library cannot show its own
+        // normalization, defect 3 in SentencePieceEncoder); an identity model sees the raw text.
+        var (characterCounts, candidateCounts) = CountCandidates(corpus, options.MaxPieceLength, applyNfkc: normalizer?.PrecompiledCharsmap.Length > 0);
 
         // Round 1: characters + the best candidates, scored by log relative frequency.
         var characters = characterCounts.Where(kv => kv.Value >= options.MinCharacterFrequency || kv.Key == SpaceSymbol)
@@ -128,7 +131,7 @@ public static class SentencePieceModelBuilder
         }
     }
 
-    private static (Dictionary<string, int> Characters, Dictionary<string, int> Candidates) CountCandidates(IReadOnlyList<string> corpus, int maxLength)
+    private static (Dictionary<string, int> Characters, Dictionary<string, int> Candidates) CountCandidates(IReadOnlyList<string> corpus, int maxLength, bool applyNfkc)
     {
         var characters = new Dictionary<string, int>(StringComparer.Ordinal);
         var candidates = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -136,7 +139,7 @@ public static class SentencePieceModelBuilder
 
         foreach (var raw in corpus)
         {
-            var text = raw.Normalize(NormalizationForm.FormKC);
+            var text = applyNfkc ? raw.Normalize(NormalizationForm.FormKC) : raw;
             foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             {
                 var chars = SplitCharacters(word);

@@ -101,6 +101,34 @@ public sealed class SentencePieceModelBuilderTests(BuiltTokenizerFixture fixture
     }
 
     [Fact]
+    public void Identity_normalization_model_round_trips_raw_text()
+    {
+        var corpus = fixture.Corpus.Take(3000).ToList();
+        var built = SentencePieceModelBuilder.Build(corpus, Path.Combine(fixture.Root, "identity"),
+            new SentencePieceBuilderOptions { MultiCharacterPieces = 500 });
+        var tokenizer = ChatGlmTokenizer.FromPretrained(built.Directory);
+        Assert.Equal("identity", tokenizer.Sp.Model.NormalizerName);
+        Assert.Empty(tokenizer.Sp.Model.PrecompiledCharsmap);
+        foreach (var text in SentencePieceModelBuilder.ReadJsonLines(Paths.SharedData("cluener2020", "dev.json")))
+            Assert.Equal(text, tokenizer.Decode(tokenizer.Encode(text)));
+        Assert.Equal("ＡＢＣ，你好", tokenizer.Decode(tokenizer.Encode("ＡＢＣ，你好"))); // nothing folded
+    }
+
+    [Fact]
+    public void Serialized_model_parses_back_to_the_same_model()
+    {
+        var real = SentencePieceModel.Load(Paths.Fixture("tokenizer", "ice_text.model"));
+        var again = SentencePieceModel.Parse(real.Serialize(), "serialized ice_text.model");
+        Assert.Equal(real.Pieces, again.Pieces);
+        Assert.Equal(real.PrecompiledCharsmap, again.PrecompiledCharsmap);
+        Assert.Equal((real.NormalizerName, real.AddDummyPrefix, real.RemoveExtraWhitespaces, real.EscapeWhitespaces),
+            (again.NormalizerName, again.AddDummyPrefix, again.RemoveExtraWhitespaces, again.EscapeWhitespaces));
+        Assert.Equal((real.ModelType, real.TrainerVocabSize, real.SplitDigits, real.ByteFallback, real.UnkId, real.BosId, real.EosId, real.PadId),
+            (again.ModelType, again.TrainerVocabSize, again.SplitDigits, again.ByteFallback, again.UnkId, again.BosId, again.EosId, again.PadId));
+        Assert.Equal(real.UserDefinedSymbols, again.UserDefinedSymbols);
+    }
+
+    [Fact]
     public void Model_has_characters_and_multi_character_pieces()
     {
         Assert.True(fixture.Built.CharacterPieces > 2000, $"{fixture.Built.CharacterPieces} character pieces");
