@@ -3,38 +3,6 @@ using System.Text;
 
 namespace ChatGlmLab.Tokenization;
 
-/// <summary>Settings of <see cref="SentencePieceModelBuilder"/>.</summary>
-public sealed record SentencePieceBuilderOptions
-{
-    /// <summary>Every character seen at least this often (after NFKC) becomes a piece; rarer ones use byte fallback.</summary>
-    public int MinCharacterFrequency { get; init; } = 2;
-
-    /// <summary>At most this many multi-character pieces are kept (the most useful ones, see the builder).</summary>
-    public int MultiCharacterPieces { get; init; } = 4000;
-
-    /// <summary>A multi-character candidate must occur at least this often.</summary>
-    public int MinPieceFrequency { get; init; } = 5;
-
-    /// <summary>Longest multi-character piece, in characters (not counting the leading '▁').</summary>
-    public int MaxPieceLength { get; init; } = 6;
-
-    /// <summary>
-    /// A SentencePiece model whose normalizer (name, precompiled charsmap, whitespace flags) the built model copies,
-    /// normally ChatGLM-6B's ice_text.model (nmt_nfkc). Null: identity normalization (no charsmap; full-width
-    /// forms are then kept as they are).
-    /// </summary>
-    public string? NormalizerSourceModel { get; init; }
-
-    /// <summary>The model file name written in the output directory (and named in its tokenizer_config.json).</summary>
-    public string ModelFileName { get; init; } = TokenizerConfig.DefaultVocabFile;
-}
-
-/// <summary>What <see cref="SentencePieceModelBuilder.Build"/> wrote, with the ids a model config.json needs.</summary>
-public sealed record BuiltTokenizer(
-    string Directory, string ModelPath, string ConfigPath, int VocabSize,
-    int UnkId, int PadId, int MaskId, int GMaskId, int BosId, int EosId,
-    int CharacterPieces, int MultiCharacterPieces);
-
 /// <summary>
 /// Builds a small ChatGLM-layout SentencePiece unigram model from a corpus, for the small models this kit trains on CPU.
 /// Layout (same piece types and relative order as ChatGLM-6B's ice_text.model):
@@ -108,27 +76,6 @@ public static class SentencePieceModelBuilder
             .Select(x => (Piece: x.p.Piece, Count: usage[x.id]))
             .ToList();
         return Assemble(used, normalizer, ScoresFromCounts);
-    }
-
-    /// <summary>Reads one string field from a JSON-lines file (e.g. CLUENER's "text").</summary>
-    public static IEnumerable<string> ReadJsonLines(string path, string field = "text")
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"corpus file not found: '{path}'", path);
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            System.Text.Json.JsonDocument doc;
-            try { doc = System.Text.Json.JsonDocument.Parse(line); }
-            catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"'{path}' line {lineNumber}: not JSON ({e.Message})", e); }
-            using (doc)
-            {
-                if (!doc.RootElement.TryGetProperty(field, out var value) || value.ValueKind != System.Text.Json.JsonValueKind.String)
-                    throw new InvalidDataException($"'{path}' line {lineNumber}: no string field \"{field}\"");
-                yield return value.GetString()!;
-            }
-        }
     }
 
     private static (Dictionary<string, int> Characters, Dictionary<string, int> Candidates) CountCandidates(IReadOnlyList<string> corpus, int maxLength, bool applyNfkc)

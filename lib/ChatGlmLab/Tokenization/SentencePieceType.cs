@@ -10,6 +10,3 @@ public enum SentencePieceType
     Unused = 5,
     Byte = 6,
 }
-
-/// <summary>One vocabulary entry of a SentencePiece model.</summary>
-public readonly record struct SentencePieceEntry(string Piece, float Score, SentencePieceType Type);

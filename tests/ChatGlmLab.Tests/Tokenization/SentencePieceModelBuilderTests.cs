@@ -10,7 +10,7 @@ public sealed class BuiltTokenizerFixture : IDisposable
     public BuiltTokenizerFixture()
     {
         Root = Path.Combine(Path.GetTempPath(), "chatglmlab-tokenizer-builder-" + Guid.NewGuid().ToString("N"));
-        Corpus = SentencePieceModelBuilder.ReadJsonLines(Paths.SharedData("cluener2020", "train.json")).ToList();
+        Corpus = JsonLinesCorpus.ReadField(Paths.SharedData("cluener2020", "train.json")).ToList();
         Options = new SentencePieceBuilderOptions { NormalizerSourceModel = Paths.Fixture("tokenizer", "ice_text.model") };
         Built = SentencePieceModelBuilder.Build(Corpus, Path.Combine(Root, "first"), Options);
         Tokenizer = ChatGlmTokenizer.FromPretrained(Built.Directory);
@@ -34,7 +34,7 @@ public sealed class SentencePieceModelBuilderTests(BuiltTokenizerFixture fixture
     public void Every_dev_sentence_round_trips_to_its_NFKC_form()
     {
         var failures = new List<string>();
-        foreach (var text in SentencePieceModelBuilder.ReadJsonLines(Paths.SharedData("cluener2020", "dev.json")))
+        foreach (var text in JsonLinesCorpus.ReadField(Paths.SharedData("cluener2020", "dev.json")))
         {
             string decoded = fixture.Tokenizer.Decode(fixture.Tokenizer.Encode(text));
             if (decoded != NmtNfkc(text)) failures.Add($"{text} -> {decoded}");
@@ -109,7 +109,7 @@ public sealed class SentencePieceModelBuilderTests(BuiltTokenizerFixture fixture
         var tokenizer = ChatGlmTokenizer.FromPretrained(built.Directory);
         Assert.Equal("identity", tokenizer.Sp.Model.NormalizerName);
         Assert.Empty(tokenizer.Sp.Model.PrecompiledCharsmap);
-        foreach (var text in SentencePieceModelBuilder.ReadJsonLines(Paths.SharedData("cluener2020", "dev.json")))
+        foreach (var text in JsonLinesCorpus.ReadField(Paths.SharedData("cluener2020", "dev.json")))
             Assert.Equal(text, tokenizer.Decode(tokenizer.Encode(text)));
         Assert.Equal("ＡＢＣ，你好", tokenizer.Decode(tokenizer.Encode("ＡＢＣ，你好"))); // nothing folded
     }

@@ -114,7 +114,7 @@ public sealed class TokenizerInputTests(RealTokenizerFixture fixture) : IClassFi
     public void Own_normalization_path_agrees_with_the_library()
     {
         var texts = fixture.Cases.GetProperty("strings").EnumerateArray().Select(c => c.GetProperty("text").GetString()!)
-            .Concat(SentencePieceModelBuilder.ReadJsonLines(Paths.SharedData("cluener2020", "dev.json"))).ToList();
+            .Concat(JsonLinesCorpus.ReadField(Paths.SharedData("cluener2020", "dev.json"))).ToList();
         foreach (var tokenizer in new[] { T, ChatGlmTokenizer.FromModelFile(Paths.Fixture("tokenizer-small", "tokenizer.model")) })
             foreach (var text in texts)
             {
