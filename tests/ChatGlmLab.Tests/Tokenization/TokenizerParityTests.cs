@@ -39,6 +39,8 @@ public abstract class TokenizerParityTests(TokenizerFixture fixture)
             Same(FixtureInts(built), T.BuildInputsWithSpecialTokens(c.Ints("hf_ids_no_special")), label, "hf_build_inputs_with_special_tokens");
         if (c.TryGetProperty("sp_decode_round_trip", out var roundTrip))
             Assert.True(roundTrip.GetBoolean() == (T.Sp.Decode(T.Sp.Encode(text)) == text), $"{label}: sp_decode_round_trip");
+        if (c.TryGetProperty("hf_decode_skip_special_round_trip", out var hfRoundTrip))
+            Assert.True(hfRoundTrip.GetBoolean() == (T.Decode(T.Encode(text, addSpecialTokens: true), skipSpecialTokens: true) == text), $"{label}: hf_decode_skip_special_round_trip");
     }
 
     protected void CheckChatPrompt(int index)
