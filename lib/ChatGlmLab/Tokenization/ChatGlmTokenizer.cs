@@ -4,7 +4,8 @@ namespace ChatGlmLab.Tokenization;
 /// ChatGLM-6B's tokenizer (upstream <c>ChatGLMTokenizer</c> under transformers 4.27), id for id and string for
 /// string. Encoding: special tokens (&lt;sop&gt; &lt;eop&gt; &lt;unk&gt; &lt;pad&gt; [MASK]; not [gMASK]) are cut out
 /// of the text, every other piece goes through <see cref="SpTokenizer"/> with its own dummy prefix. Returns plain
-/// arrays (no TorchSharp); the model side converts.
+/// arrays (no TorchSharp); the model side converts. Immutable after loading: safe to share between threads
+/// (concurrent encoding is tested).
 /// </summary>
 public sealed class ChatGlmTokenizer
 {

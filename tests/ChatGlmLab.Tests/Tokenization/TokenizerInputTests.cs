@@ -124,6 +124,16 @@ public sealed class TokenizerInputTests(RealTokenizerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void Concurrent_encoding_gives_the_sequential_result()
+    {
+        var dev = JsonLinesCorpus.ReadField(Paths.SharedData("cluener2020", "dev.json")).ToList();
+        var expected = dev.Select(s => T.Encode(s, addSpecialTokens: true)).ToArray();
+        var actual = new int[dev.Count][];
+        Parallel.For(0, dev.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => actual[i] = T.Encode(dev[i], addSpecialTokens: true));
+        for (int i = 0; i < dev.Count; i++) Assert.Equal(expected[i], actual[i]);
+    }
+
+    [Fact]
     public void Pad_batch_of_unequal_rows_masks_pads()
     {
         var batch = T.PadBatch([[5, T.GMaskId, T.BosId], [7, 8, 9, T.GMaskId, T.BosId]]);
