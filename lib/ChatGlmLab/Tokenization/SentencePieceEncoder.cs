@@ -6,8 +6,9 @@ namespace ChatGlmLab.Tokenization;
 /// SentencePiece encoding (normalization with the model's precompiled charsmap, unigram Viterbi segmentation,
 /// split digits, byte fallback) done by Microsoft.ML.Tokenizers' <see cref="SentencePieceTokenizer"/>, with
 /// the library's measured defects on ChatGLM-style models worked around here (decoding: <see cref="SentencePieceDecoder"/>).
-/// Verified against sentencepiece 0.1.97 on every fixture string and on every code point U+0001..U+FFFF
-/// (and a sample above) between two letters.
+/// Verified against sentencepiece 0.1.97 (ids, after ChatGLM's preprocessing) on every fixture string, the 12,091
+/// CLUENER train/dev texts, 3,000 random strings mixing whitespace, control, full-width, combining, emoji and
+/// special-token fragments, and every code point U+0001..U+FFFF (every 7th above) between two letters.
 /// <para>Microsoft.ML.Tokenizers 2.0.1 defects with this kind of model (numbers used in the comments):</para>
 /// <list type="number">
 /// <item>byte-fallback ids come out +255 (byte 0x00 gets the id of &lt;0xFF&gt;) — undone in <see cref="EncodeToIds"/>;</item>
