@@ -29,7 +29,10 @@ public sealed record ModelSize(long Parameters, long QuantizableWeights, long Qu
 
     public static ModelSize Of(ChatGlmConfig config)
     {
-        using var meta = ChatGlmForConditionalGeneration.CreateMeta(config);
+        // Sizes are defined on the float structure; QuantizedBytes derives the quantized ones from it.
+        var floatConfig = config.Clone();
+        floatConfig.QuantizationBit = null;
+        using var meta = ChatGlmForConditionalGeneration.CreateMeta(floatConfig);
         return Of(meta);
     }
 
