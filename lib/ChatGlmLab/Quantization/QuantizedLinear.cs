@@ -12,7 +12,8 @@ namespace ChatGlmLab.Quantization;
 /// The int weight and the scales are buffers: they never require grad and optimizers never see them.
 /// The bias is a parameter frozen by default (upstream: requires_grad=False); Freeze fine-tuning may unfreeze it.
 /// Forward dequantizes into the input's dtype and runs a float matmul, so gradients flow to the input
-/// (adapters before or after this layer train) while the quantized weight stays constant.
+/// (adapters before or after this layer train) while the quantized weight stays constant; when a gradient
+/// is needed, backward dequantizes again instead of keeping the float weight (see DequantizedLinearFunction).
 /// </summary>
 public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 {
@@ -115,10 +116,13 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        // The dequantized matrix is released as soon as the matmul has it (autograd keeps its own
-        // reference when the input requires grad); nothing is cached between calls.
-        using var w = DequantizedWeight(x.dtype);
-        return nn.functional.linear(x, w, bias is null || bias.dtype == x.dtype ? bias : bias.to(x.dtype));
+        var mode = Mode ?? Dequantization.DefaultFor(x.dtype);
+        var b = bias is null || bias.dtype == x.dtype ? bias : bias.to(x.dtype);
+        if (is_grad_enabled() && (x.requires_grad || b is { requires_grad: true }))
+            return DequantizedLinearFunction.Apply(x, weight, weight_scale, b, Bits, mode);
+        // Inference: the dequantized matrix is released as soon as the matmul is done; nothing is cached.
+        using var w = Dequantization.Dequantize(weight, weight_scale, Bits, mode, x.dtype);
+        return nn.functional.linear(x, w, b);
     }
 
     private static Parameter Frozen(Parameter p)

@@ -68,4 +68,58 @@ public class QuantizedGradientTests
         var expected = g.reshape(-1, layer.OutFeatures).mm(layer.DequantizedWeight(ScalarType.Float32, mode)).reshape(x.shape);
         Assert.True(x.grad!.allclose(expected, rtol: 1e-5, atol: 1e-6));
     }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public void GradientsEqualThoseOfAFloatModelHoldingTheDequantizedWeights(int bits)
+    {
+        // The quantized layers' backward (which dequantizes again instead of saving the float weight)
+        // must give the same loss and gradients as ordinary float linears holding the same weights.
+        using var quantized = ChatGlmForConditionalGeneration.FromPretrained(Paths.Fixture("chatglm-tiny"), new ModelLoadOptions { QuantizationBit = bits });
+        using var twin = ChatGlmForConditionalGeneration.FromPretrained(Paths.Fixture("chatglm-tiny"));
+        using (no_grad())
+        {
+            var twinState = twin.state_dict();
+            foreach (var (prefix, layer) in Quantizer.QuantizedLinears(quantized))
+                twinState[prefix + ".weight"].copy_(layer.DequantizedWeight(ScalarType.Float32));
+        }
+        foreach (var (name, p) in twin.named_parameters())
+            if (Quantizer.BlockLinearNames.Any(l => name.Contains(l))) p.requires_grad = false;
+
+        using var scope = NewDisposeScope();
+        var c4 = QuantFixture.Cases.GetProperty("case4_training_loss");
+        var ids = FixtureJson.LongArray(c4.GetProperty("input_ids"));
+        var labels = FixtureJson.LongArray(c4.GetProperty("labels"));
+        var qLoss = quantized.forward(tensor(ids, [1, ids.Length]), null, null, tensor(labels, [1, labels.Length])).Loss!;
+        var fLoss = twin.forward(tensor(ids, [1, ids.Length]), null, null, tensor(labels, [1, labels.Length])).Loss!;
+        Assert.Equal(fLoss.item<float>(), qLoss.item<float>(), 5);
+        qLoss.backward();
+        fLoss.backward();
+        var twinParams = twin.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        int compared = 0;
+        foreach (var (name, p) in quantized.named_parameters())
+        {
+            if (!p.requires_grad) continue;
+            var expected = twinParams[name].grad!;
+            Assert.True(p.grad!.allclose(expected, rtol: 1e-4, atol: 1e-6), $"{name}: gradient differs from the float twin");
+            compared++;
+        }
+        Assert.True(compared >= 1 + 4 * quantized.Config.NumLayers + 2, $"only {compared} gradients compared");
+    }
+
+    [Fact]
+    public void AnUnfrozenBiasGetsItsGradient()
+    {
+        using var scope = NewDisposeScope();
+        using var model = ChatGlmForConditionalGeneration.FromPretrained(Paths.Fixture("chatglm-tiny"), new ModelLoadOptions { QuantizationBit = 4 });
+        var layer = (QuantizedLinear)model.transformer.layers[0].attention.query_key_value;
+        layer.bias!.requires_grad = true;
+        var x = randn(2, 3, layer.InFeatures);                 // input needs no grad: only the bias does
+        var y = layer.forward(x);
+        var g = randn_like(y);
+        (y * g).sum().backward();
+        Assert.True(layer.bias.grad!.allclose(g.sum([0, 1]), rtol: 1e-5, atol: 1e-6));
+        Assert.Null(layer.weight.grad);
+    }
 }
