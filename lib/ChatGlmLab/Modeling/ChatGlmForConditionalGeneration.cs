@@ -40,6 +40,7 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
                 throw new ArgumentException($"config quantization_bit {bits} conflicts with the module factory's {other}");
             factory = factory with { QuantizationBit = bits };
         }
+        else if (factory.QuantizationBit is int factoryBits) config.QuantizationBit = factoryBits; // saved configs record it
         transformer = new ChatGlmModel(config, factory);
         lm_head = new Linear(config.HiddenSize, config.VocabSize, false, factory);
         RegisterComponents();

@@ -49,6 +49,16 @@ public class QuantizedMemoryTests
         Assert.Equal(size.QuantizableWeights * bits / 8 + size.QuantizedRows * 2, quantizedLayerBytes);
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public void AQuantizedModelReportsTheSizesOfItsFloatOriginal(int bits)
+    {
+        using var floatModel = ChatGlmForConditionalGeneration.FromPretrained(Paths.Fixture("chatglm-tiny"));
+        using var quantized = ChatGlmForConditionalGeneration.FromPretrained(QuantFixture.QuantizedDir(bits));
+        Assert.Equal(ModelSize.Of(floatModel), ModelSize.Of(quantized));
+    }
+
     [Fact]
     public void SizesOfAQuantizedConfigAreThoseOfItsFloatStructure()
     {
