@@ -63,4 +63,22 @@ public class QuantizedModelConversionTests
         Assert.Empty(floatBlockWeights);
         Assert.All(Quantizer.QuantizedLinears(model), s => Assert.Equal(new long[] { s.Layer.OutFeatures, s.Layer.InFeatures / 2 }, s.Layer.weight.shape));
     }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public void GreedyGenerationWithTheCacheAgreesWithFullRecompute(int bits)
+    {
+        using var model = ChatGlmForConditionalGeneration.FromPretrained(QuantFixture.QuantizedDir(bits));
+        using var scope = NewDisposeScope();
+        var prompt = TensorAssert.LongTensor(QuantFixture.Case1InputIds);
+        var output = model.Generate(prompt, new ChatGlmLab.Generation.GenerationOptions { MaxNewTokens = 6 });
+        long promptLength = prompt.shape[1], total = output.shape[1];
+        Assert.True(total > promptLength);
+        using var _ = no_grad();
+        var logits = model.forward(output).Logits;
+        var ids = output[0].data<long>().ToArray();
+        for (long i = promptLength; i < total; i++)
+            Assert.Equal(ids[i], logits[0, i - 1].argmax().item<long>());
+    }
 }
