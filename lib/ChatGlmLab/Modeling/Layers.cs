@@ -22,6 +22,7 @@ public sealed record ModuleFactory(ScalarType DType, Device Device, ParameterIni
 
     public Parameter Weight(long[] shape, double std) =>
         Create(shape, t => t.normal_(0, std));
+
     /// <summary>A linear of a GLMBlock (the ones ChatGLM quantizes): float, or a quantized slot.</summary>
     public nn.Module<Tensor, Tensor> BlockLinear(long inFeatures, long outFeatures) =>
         QuantizationBit is int bits

@@ -10,6 +10,8 @@ namespace ChatGlmLab.Quantization;
 /// State-dict keys as upstream: <c>weight</c> int8 [out, in] (4 bits: [out, in/2], two values per byte),
 /// <c>weight_scale</c> float16 [out], <c>bias</c> in the model dtype.
 /// The int weight and the scales are buffers: they never require grad and optimizers never see them.
+/// Converting the model's dtype (<c>model.to(bf16)</c>) leaves the int8 weight alone but converts the
+/// floating scales too, as upstream's <c>.half()</c> / <c>.bfloat16()</c> does.
 /// The bias is a parameter frozen by default (upstream: requires_grad=False); Freeze fine-tuning may unfreeze it.
 /// Forward dequantizes into the input's dtype and runs a float matmul, so gradients flow to the input
 /// (adapters before or after this layer train) while the quantized weight stays constant; when a gradient
