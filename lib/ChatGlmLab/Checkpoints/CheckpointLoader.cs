@@ -80,9 +80,12 @@ public static class CheckpointLoader
     /// Loads every weight file of <paramref name="modelDir"/> into <paramref name="module"/>.
     /// <paramref name="customSink"/> may take tensors the module stores differently (e.g. quantizing
     /// a float weight on load); it returns true when it consumed the tensor and names the keys it
-    /// fills through <paramref name="customKeys"/>.
+    /// fills through <paramref name="customKeys"/>. A sink that fills a key without being handed a
+    /// tensor of that name (e.g. the scale computed while quantizing a float weight) adds that key to
+    /// <paramref name="customFilled"/>, which counts as loaded.
     /// </summary>
-    public static LoadReport LoadInto(nn.Module module, string modelDir, TensorSink? customSink = null, ISet<string>? customKeys = null)
+    public static LoadReport LoadInto(nn.Module module, string modelDir, TensorSink? customSink = null, ISet<string>? customKeys = null,
+        ISet<string>? customFilled = null)
     {
         var targets = new Dictionary<string, Tensor>();
         foreach (var (name, p) in module.named_parameters()) targets[name] = p;
@@ -114,6 +117,7 @@ public static class CheckpointLoader
             }
         }
 
+        if (customFilled != null) loaded.UnionWith(customFilled);
         var expected = targets.Keys.Concat(customKeys ?? Enumerable.Empty<string>()).ToHashSet();
         var missing = expected.Where(k => !loaded.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)

@@ -1,5 +1,6 @@
 using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Generation;
+using ChatGlmLab.Quantization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +11,11 @@ public sealed record ModelLoadOptions
 {
     public ScalarType DType { get; init; } = ScalarType.Float32;
     public Device? Device { get; init; }
+    /// <summary>
+    /// Quantize the block linears to 4 or 8 bits while loading a float checkpoint (one weight at a time).
+    /// A checkpoint whose config.json already has quantization_bit is loaded quantized without this.
+    /// </summary>
+    public int? QuantizationBit { get; init; }
 }
 
 /// <summary>
@@ -27,6 +33,14 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
     {
         config.Validate();
         Config = config;
+        // Like upstream's __init__ (quantize(..., empty_init=True)): a quantized config gets quantized block slots.
+        if (config.QuantizationBit is int bits)
+        {
+            if (factory.QuantizationBit is int other && other != bits)
+                throw new ArgumentException($"config quantization_bit {bits} conflicts with the module factory's {other}");
+            factory = factory with { QuantizationBit = bits };
+        }
+        else if (factory.QuantizationBit is int factoryBits) config.QuantizationBit = factoryBits; // saved configs record it
         transformer = new ChatGlmModel(config, factory);
         lm_head = new Linear(config.HiddenSize, config.VocabSize, false, factory);
         RegisterComponents();
@@ -48,8 +62,16 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
     {
         options ??= new ModelLoadOptions();
         var config = ChatGlmConfig.FromPretrained(modelDir);
+        if (options.QuantizationBit is int requested)
+        {
+            if (config.QuantizationBit is int stored && stored != requested)
+                throw new InvalidDataException($"{modelDir}: the weights are quantized to {stored} bits (config.json quantization_bit); " +
+                    $"they cannot be loaded as {requested}-bit: load a float checkpoint to quantize to {requested} bits");
+            config.QuantizationBit = requested;
+        }
         var model = new ChatGlmForConditionalGeneration(config, new ModuleFactory(options.DType, options.Device ?? CPU, ParameterInit.Empty));
-        CheckpointLoader.LoadInto(model, modelDir);
+        if (config.QuantizationBit is null) CheckpointLoader.LoadInto(model, modelDir);
+        else QuantizedCheckpointLoader.LoadInto(model, modelDir);
         model.eval();
         return model;
     }

@@ -13,8 +13,8 @@ public sealed class GLU : TorchSharp.torch.nn.Module<Tensor, Tensor>
 
     public GLU(ChatGlmConfig config, ModuleFactory factory) : base("GLU")
     {
-        dense_h_to_4h = new Linear(config.HiddenSize, config.InnerHiddenSize, true, factory);
-        dense_4h_to_h = new Linear(config.InnerHiddenSize, config.HiddenSize, true, factory);
+        dense_h_to_4h = factory.BlockLinear(config.HiddenSize, config.InnerHiddenSize);
+        dense_4h_to_h = factory.BlockLinear(config.InnerHiddenSize, config.HiddenSize);
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using ChatGlmLab.Quantization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,11 +11,24 @@ public enum ParameterInit { Empty, Random }
 /// <summary>Where and how the modules allocate their parameters.</summary>
 public sealed record ModuleFactory(ScalarType DType, Device Device, ParameterInit Init)
 {
+    /// <summary>
+    /// When set (4 or 8), the four linears of every block are created as empty <see cref="QuantizedLinear"/>
+    /// slots, so that no float weight is ever allocated for them (upstream: quantize(empty_init=True)).
+    /// </summary>
+    public int? QuantizationBit { get; init; }
+
     public static ModuleFactory Cpu(ScalarType dtype = ScalarType.Float32, ParameterInit init = ParameterInit.Random) =>
         new(dtype, CPU, init);
 
     public Parameter Weight(long[] shape, double std) =>
         Create(shape, t => t.normal_(0, std));
+
+    /// <summary>A linear of a GLMBlock (the ones ChatGLM quantizes): float, or a quantized slot.</summary>
+    public nn.Module<Tensor, Tensor> BlockLinear(long inFeatures, long outFeatures) =>
+        QuantizationBit is int bits
+            ? QuantizedLinear.Create(inFeatures, outFeatures, bits, hasBias: true, this)
+            : new Linear(inFeatures, outFeatures, true, this);
+
     public Parameter Zeros(params long[] shape) => Create(shape, t => t.zero_());
     public Parameter Ones(params long[] shape) => Create(shape, t => t.fill_(1));
 

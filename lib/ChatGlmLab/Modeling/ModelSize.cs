@@ -24,12 +24,24 @@ public sealed record ModelSize(long Parameters, long QuantizableWeights, long Qu
             total += p.numel();
             if (IsQuantizableWeight(name)) { quantizable += p.numel(); rows += p.shape[0]; }
         }
+        // An already-quantized linear holds its weight as an int8 buffer: count the float weight it stands
+        // for, so a quantized model reports the same sizes as its float original.
+        foreach (var (_, module) in model.named_modules())
+            if (module is Quantization.QuantizedLinear q)
+            {
+                total += q.InFeatures * q.OutFeatures;
+                quantizable += q.InFeatures * q.OutFeatures;
+                rows += q.OutFeatures;
+            }
         return new ModelSize(total, quantizable, rows);
     }
 
     public static ModelSize Of(ChatGlmConfig config)
     {
-        using var meta = ChatGlmForConditionalGeneration.CreateMeta(config);
+        // Sizes are defined on the float structure; QuantizedBytes derives the quantized ones from it.
+        var floatConfig = config.Clone();
+        floatConfig.QuantizationBit = null;
+        using var meta = ChatGlmForConditionalGeneration.CreateMeta(floatConfig);
         return Of(meta);
     }
 

@@ -24,8 +24,8 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
         _heads = config.NumAttentionHeads;
         _headDim = config.HeadDim;
         _layerIndex = layerIndex;
-        query_key_value = new Linear(config.HiddenSize, 3L * config.HiddenSize, true, factory);
-        dense = new Linear(config.HiddenSize, config.HiddenSize, true, factory);
+        query_key_value = factory.BlockLinear(config.HiddenSize, 3L * config.HiddenSize);
+        dense = factory.BlockLinear(config.HiddenSize, config.HiddenSize);
         RegisterComponents();
     }
 
