@@ -29,7 +29,7 @@ public static class Lora
         foreach (var target in targets)
             if (!candidates.Any(c => c.name.EndsWith(target, StringComparison.Ordinal)))
             {
-                var linears = model.named_modules().Where(m => m.module is Linear).Select(m => m.name.Split('.')[^1]).Distinct();
+                var linears = model.named_modules().Where(m => m.module is ILinearShape).Select(m => m.name.Split('.')[^1]).Distinct();
                 throw new ArgumentException($"lora_target '{target}' matches no module; linear modules are: {string.Join(", ", linears)}");
             }
 
@@ -49,8 +49,7 @@ public static class Lora
 
     private static (long In, long Out, Device Device) LinearShape(nn.Module module, string name)
     {
-        if (module is Linear linear) return (linear.InFeatures, linear.OutFeatures, linear.weight.device);
-        // Other linear-like layers (quantized) expose their shape through these well-known members.
+        // Float and quantized linears both expose their shape.
         if (module is ILinearShape shaped) return (shaped.InFeatures, shaped.OutFeatures, shaped.Device);
         throw new ArgumentException($"'{name}' is a {module.GetType().Name}, not a linear layer LoRA can wrap");
     }
@@ -166,12 +165,4 @@ public static class Lora
         if (missing.Count > 0)
             throw new InvalidDataException($"{weights}: missing adapter weights: {string.Join(", ", missing)}");
     }
-}
-
-/// <summary>Implemented by linear-like layers that are not <see cref="Linear"/> (e.g. quantized) so adapters can wrap them.</summary>
-public interface ILinearShape
-{
-    long InFeatures { get; }
-    long OutFeatures { get; }
-    Device Device { get; }
 }

@@ -42,12 +42,13 @@ public sealed record ModuleFactory(ScalarType DType, Device Device, ParameterIni
 }
 
 /// <summary>y = x Wᵀ + b, parameters named like torch.nn.Linear ("weight", "bias").</summary>
-public sealed class Linear : nn.Module<Tensor, Tensor>
+public sealed class Linear : nn.Module<Tensor, Tensor>, ILinearShape
 {
     public Parameter weight;
     public Parameter? bias;
     public long InFeatures { get; }
     public long OutFeatures { get; }
+    public Device Device => weight.device;
 
     public Linear(long inFeatures, long outFeatures, bool hasBias, ModuleFactory factory, string name = "Linear") : base(name)
     {

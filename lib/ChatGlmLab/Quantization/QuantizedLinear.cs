@@ -17,7 +17,7 @@ namespace ChatGlmLab.Quantization;
 /// (adapters before or after this layer train) while the quantized weight stays constant; when a gradient
 /// is needed, backward dequantizes again instead of keeping the float weight (see DequantizedLinearFunction).
 /// </summary>
-public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
+public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ILinearShape
 {
     public Tensor weight;
     public Tensor weight_scale;
@@ -26,6 +26,7 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     public int Bits { get; }
     public long InFeatures { get; }
     public long OutFeatures { get; }
+    public Device Device => weight.device;
 
     /// <summary>Dequantization used by forward; null = <see cref="Dequantization.DefaultFor"/> the input dtype.</summary>
     public DequantizationMode? Mode { get; set; }

@@ -105,6 +105,34 @@ public sealed class FineTuningTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("lora", 4)]
+    [InlineData("p_tuning", 4)]
+    [InlineData("lora", 8)]
+    public void AdaptersTrainOnAQuantizedBaseWithoutTouchingIt(string method, int bits)
+    {
+        using var model = ChatGlmForConditionalGeneration.FromPretrained(Tiny, new ModelLoadOptions { QuantizationBit = bits });
+        FineTuning.Prepare(model, new FinetuningOptions { FinetuningTypeName = method, PreSeqLen = 4 });
+        model.train();
+        var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToHashSet();
+        Assert.NotEmpty(trainable);
+        var optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-2);
+        for (int i = 0; i < 2; i++)
+        {
+            optimizer.zero_grad();
+            model.forward(Ids, null, null, Labels).Loss!.backward();
+            optimizer.step();
+        }
+        foreach (var (name, value) in model.state_dict())
+        {
+            bool same = value.equal(before[name]).all().item<bool>();
+            if (trainable.Contains(name)) Assert.False(same, $"{name} is trainable but did not change");
+            else Assert.True(same, $"{name} (quantized base) changed");
+        }
+        Assert.Contains(model.state_dict().Keys, k => k.EndsWith("weight_scale"));
+    }
+
     [Fact]
     public void LoraSavesInPeftLayoutAndReloadsToTheSameLogits()
     {
