@@ -1,0 +1,123 @@
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Training;
+
+/// <summary>
+/// AdamW over <see cref="TrainableParameter"/>s (their float32 masters), written out so its state is
+/// ours to checkpoint and so it updates masters rather than low-precision model weights.
+/// Two variants, as HF's <c>optim</c> argument offers:
+/// adamw_torch — torch.optim.AdamW: p ← p·(1 − lr·wd); p ← p − lr/bc1 · m / (√v/√bc2 + ε);
+/// adamw_hf — transformers.AdamW: p ← p − lr·√bc2/bc1 · m / (√v + ε); then p ← p − lr·wd·p.
+/// </summary>
+public sealed class AdamW
+{
+    public IReadOnlyList<TrainableParameter> Parameters { get; }
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Epsilon { get; }
+    public double WeightDecay { get; }
+    public bool TorchVariant { get; }
+    /// <summary>Updates applied so far (Adam's t).</summary>
+    public int StepCount { get; private set; }
+
+    public AdamW(IReadOnlyList<TrainableParameter> parameters, double beta1, double beta2, double epsilon, double weightDecay, bool torchVariant)
+    {
+        Parameters = parameters;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        TorchVariant = torchVariant;
+    }
+
+    public static AdamW For(IReadOnlyList<TrainableParameter> parameters, TrainingArguments args) =>
+        new(parameters, args.AdamBeta1, args.AdamBeta2, args.AdamEpsilon, args.WeightDecay, args.Optim == "adamw_torch");
+
+    /// <summary>One update with the given learning rate; parameters without a gradient are skipped (as torch does).</summary>
+    public void Step(double learningRate)
+    {
+        StepCount++;
+        double bc1 = 1 - Math.Pow(Beta1, StepCount);
+        double bc2 = 1 - Math.Pow(Beta2, StepCount);
+        using var _ = no_grad();
+        foreach (var p in Parameters)
+        {
+            using var scope = NewDisposeScope();
+            var grad = p.Gradient();
+            if (grad is null) continue;
+            double decay = p.DecayWeights ? WeightDecay : 0.0;
+            p.ExpAvg.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
+            p.ExpAvgSq.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            if (TorchVariant)
+            {
+                if (decay > 0) p.Master.mul_(1 - learningRate * decay);
+                var denom = (p.ExpAvgSq.sqrt() / Math.Sqrt(bc2)).add_(Epsilon);
+                p.Master.addcdiv_(p.ExpAvg, denom, value: -learningRate / bc1);
+            }
+            else
+            {
+                var denom = p.ExpAvgSq.sqrt().add_(Epsilon);
+                p.Master.addcdiv_(p.ExpAvg, denom, value: -learningRate * Math.Sqrt(bc2) / bc1);
+                if (decay > 0) p.Master.add_(p.Master, alpha: -learningRate * decay);
+            }
+            p.CopyMasterToParameter();
+        }
+    }
+
+    public void ZeroGradients()
+    {
+        foreach (var p in Parameters) p.ZeroGradient();
+    }
+
+    /// <summary>Everything needed to continue exactly: master values and both moments per parameter name.</summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var p in Parameters)
+        {
+            state["param." + p.Name] = p.Master;
+            state["exp_avg." + p.Name] = p.ExpAvg;
+            state["exp_avg_sq." + p.Name] = p.ExpAvgSq;
+        }
+        return state;
+    }
+
+    /// <summary>Restores a <see cref="StateDict"/> (strict: every parameter present with the same shape) and the step count.</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source)
+    {
+        using var _ = no_grad();
+        foreach (var p in Parameters)
+        {
+            Copy(p.Master, "param." + p.Name);
+            Copy(p.ExpAvg, "exp_avg." + p.Name);
+            Copy(p.ExpAvgSq, "exp_avg_sq." + p.Name);
+            p.CopyMasterToParameter();
+        }
+        int expected = Parameters.Count * 3;
+        if (state.Count != expected)
+            throw new InvalidDataException($"{source}: optimizer state has {state.Count} tensors, this model's trainable parameters need {expected} (different fine-tuning method?)");
+        StepCount = stepCount;
+
+        void Copy(Tensor target, string key)
+        {
+            if (!state.TryGetValue(key, out var value))
+                throw new InvalidDataException($"{source}: optimizer state has no '{key}' (was the checkpoint written for another fine-tuning method?)");
+            if (!value.shape.SequenceEqual(target.shape))
+                throw new InvalidDataException($"{source}: '{key}' has shape [{string.Join(", ", value.shape)}], expected [{string.Join(", ", target.shape)}]");
+            target.copy_(value);
+        }
+    }
+
+    /// <summary>Restores only the parameter values of a state dict (load_best_model_at_end).</summary>
+    public void LoadParameterValues(IReadOnlyDictionary<string, Tensor> state, string source)
+    {
+        using var _ = no_grad();
+        foreach (var p in Parameters)
+        {
+            if (!state.TryGetValue("param." + p.Name, out var value))
+                throw new InvalidDataException($"{source}: no values for '{p.Name}'");
+            p.Master.copy_(value);
+            p.CopyMasterToParameter();
+        }
+    }
+}

@@ -1,0 +1,477 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ChatGlmLab.Adapters;
+using ChatGlmLab.Checkpoints;
+using ChatGlmLab.Modeling;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Training;
+
+/// <summary>
+/// The training loop of HF's Trainer as the Python toolkit used it: AdamW over the trainable
+/// parameters (float32 masters), HF's LR schedules, gradient accumulation and clipping, logging /
+/// evaluation / checkpointing every n steps or per epoch, exact resume, and the toolkit's output
+/// files (trainer_log.jsonl, trainer_state.json, *_results.json, TensorBoard events, loss plots).
+/// Every micro-batch and every update runs in its own dispose scope, so memory stays flat.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    public const string OptimizerFile = "optimizer.pt";
+    public const string SchedulerFile = "scheduler.json";
+
+    private readonly ChatGlmForConditionalGeneration _model;
+    private readonly IBatchSource? _trainSource;
+    private readonly IBatchSource? _evalSource;
+    private readonly string _baseModelNameOrPath;
+    private readonly List<TrainableParameter> _parameters = [];
+    private readonly AdamW _optimizer;
+    private readonly DynamicLossScaler? _lossScaler;
+    private readonly long _nonEmbeddingParameters;
+
+    private TrainerLogWriter? _log;
+    private TensorBoardLogger? _tensorBoard;
+    private Stopwatch _runClock = new();
+    private int _stepsThisRun;
+
+    public TrainingArguments Args { get; }
+    public FinetuningOptions FinetuningOptions { get; }
+    /// <summary>Trainable/all parameter counts (the toolkit's "trainable params" line).</summary>
+    public TrainableParameters TrainableParameters { get; }
+    public TrainerState State { get; private set; } = new();
+    /// <summary>The dtype the model computes in (bf16/fp16 when asked for, else as loaded).</summary>
+    public ScalarType ComputeType => _model.DType;
+
+    /// <summary>Raised after every optimizer update (after its logging, evaluation and checkpoint).</summary>
+    public event Action<TrainerStepInfo>? StepCompleted;
+
+    /// <summary>
+    /// Extra metrics for every evaluation (e.g. generation scores computed by the evaluation
+    /// orchestration); keys are prefixed with "eval_" when they are not already.
+    /// </summary>
+    public Func<IReadOnlyDictionary<string, double>>? AdditionalEvaluation { get; set; }
+
+    /// <summary>Test hook: called after each part of a checkpoint is written (before the folder is renamed into place).</summary>
+    internal Action<string>? CheckpointPartWritten { get; set; }
+
+    /// <param name="model">The base model; the fine-tuning method is applied to it here (idempotent) and, with bf16/fp16, it is cast for compute.</param>
+    /// <param name="trainSource">Training batches (null when only evaluating).</param>
+    /// <param name="evalSource">Evaluation batches (null: no evaluation).</param>
+    /// <param name="baseModelNameOrPath">Recorded in saved adapters (PEFT's base_model_name_or_path).</param>
+    public Trainer(ChatGlmForConditionalGeneration model, TrainingArguments trainingArgs, FinetuningOptions finetuningOptions,
+        IBatchSource? trainSource, IBatchSource? evalSource, string baseModelNameOrPath)
+    {
+        trainingArgs.Validate();
+        if (trainingArgs.GradientCheckpointing)
+            throw new NotSupportedException("gradient_checkpointing is not implemented yet in this kit; train without it (or with a smaller batch)");
+        _model = model;
+        Args = trainingArgs;
+        FinetuningOptions = finetuningOptions;
+        _trainSource = trainSource;
+        _evalSource = evalSource;
+        _baseModelNameOrPath = baseModelNameOrPath;
+
+        // HF seeds when the trainer is created (set_seed in its __init__): adapter initialisation and
+        // dropout then follow from the seed, so two runs with the same arguments are the same run.
+        manual_seed(trainingArgs.Seed);
+        TrainableParameters = FineTuning.Prepare(model, finetuningOptions);
+        var computeType = MixedPrecision.ComputeType(trainingArgs);
+        var originals = computeType is { } dtype ? MixedPrecision.CastForCompute(model, dtype) : [];
+        var noDecay = WeightDecayGroups.NoDecayNames(model);
+        foreach (var (name, p) in model.named_parameters())
+            if (p.requires_grad)
+                _parameters.Add(new TrainableParameter(name, p, !noDecay.Contains(name), originals.GetValueOrDefault(name)));
+        foreach (var t in originals.Values) t.Dispose();
+        if (_parameters.Count == 0 && trainSource != null && finetuningOptions.Type != FinetuningType.None)
+            throw new InvalidOperationException("the model has no trainable parameters");
+
+        _optimizer = AdamW.For(_parameters, trainingArgs);
+        if (trainingArgs.Fp16) _lossScaler = new DynamicLossScaler();
+        _nonEmbeddingParameters = TrainableParameters.All - model.transformer.word_embeddings.weight.numel();
+    }
+
+    /// <summary>Trains to max_steps / num_train_epochs and writes the outputs; cancellation stops after the current update without saving.</summary>
+    public TrainResult Train(CancellationToken cancellation = default)
+    {
+        var source = _trainSource ?? throw new InvalidOperationException("no training data (trainSource is null)");
+        string outputDir = Args.OutputDir;
+        string? resumeDir = ResolveResumeCheckpoint();
+        CheckOutputDir(resumeDir);
+        Directory.CreateDirectory(outputDir);
+        TrainingCheckpoints.RemoveIncomplete(outputDir);
+
+        int batches = source.BatchCount;
+        if (batches <= 0) throw new InvalidOperationException("the training source has no batches");
+        int accumulation = Args.GradientAccumulationSteps;
+        // HF's step arithmetic: floor(batches / accumulation) updates per epoch (at least one).
+        int updatesPerEpoch = Math.Max(batches / accumulation, 1);
+        int batchesPerEpoch = Math.Min(batches, updatesPerEpoch * accumulation);
+        int maxSteps = Args.MaxSteps > 0 ? Args.MaxSteps : (int)Math.Ceiling(Args.NumTrainEpochs * updatesPerEpoch);
+        int numEpochs = Args.MaxSteps > 0 ? (maxSteps + updatesPerEpoch - 1) / updatesPerEpoch : (int)Math.Ceiling(Args.NumTrainEpochs);
+        var schedule = LearningRateSchedule.For(Args, maxSteps);
+
+        State = new TrainerState { MaxSteps = maxSteps, NumTrainEpochs = numEpochs };
+        if (resumeDir != null) Resume(resumeDir);
+        int startStep = State.GlobalStep;
+        int startEpoch = startStep / updatesPerEpoch;
+        int updatesDoneInStartEpoch = startStep % updatesPerEpoch;
+
+        _log = new TrainerLogWriter(outputDir, startFresh: resumeDir == null);
+        _tensorBoard ??= new TensorBoardLogger(Args.LoggingDir ?? TensorBoardLogger.DefaultLogDir(outputDir));
+        var bar = new ConsoleProgressBar(maxSteps, startStep, Args.DisableTqdm);
+        ProcessMemory.ResetPeak();
+        _runClock = Stopwatch.StartNew();
+        _stepsThisRun = 0;
+
+        var history = new List<StepLoss>();
+        long tokens = 0, rows = 0;
+        double lossSinceLog = 0;
+        int stepsSinceLog = 0;
+        string? lastCheckpoint = resumeDir ?? TrainingCheckpoints.Latest(outputDir);
+        bool done = State.GlobalStep >= maxSteps;
+        _model.train();
+
+        for (int epoch = startEpoch; epoch < numEpochs && !done; epoch++)
+        {
+            using var batchIterator = source.Batches(epoch, Args.Seed).GetEnumerator();
+            int skip = epoch == startEpoch ? updatesDoneInStartEpoch * accumulation : 0;
+            double stepLoss = 0;
+            IReadOnlyDictionary<string, double>? evalMetrics = null;
+            for (int i = 0; i < batchesPerEpoch; i++)
+            {
+                int stepStart = i / accumulation * accumulation;
+                int microBatchesInStep = Math.Min(accumulation, batchesPerEpoch - stepStart);
+                using (var scope = NewDisposeScope())
+                {
+                    // The batch is created inside the scope, so its tensors go with it.
+                    if (!batchIterator.MoveNext())
+                        throw new InvalidDataException($"the training source yielded {i} batches in epoch {epoch} but reports {batches}");
+                    if (i < skip) continue;   // resuming: these batches were trained on before the checkpoint
+                    var batch = batchIterator.Current;
+                    double loss = ForwardBackward(batch, microBatchesInStep);
+                    if (!double.IsFinite(loss))
+                    {
+                        bar.Finish();
+                        throw new NonFiniteLossException(
+                            $"Training stopped: the loss is {loss} at step {State.GlobalStep + 1} (epoch {epoch}, batch {i}). " +
+                            (lastCheckpoint != null
+                                ? $"The last good checkpoint is {lastCheckpoint}; resume from it with a lower learning_rate, or check the data."
+                                : "No checkpoint was saved before it; lower learning_rate or check the data."),
+                            State.GlobalStep + 1, loss, lastCheckpoint);
+                    }
+                    stepLoss += loss / microBatchesInStep;
+                    tokens += batch.Tokens;
+                    rows += batch.Rows;
+                    State.TotalFlos += 6.0 * batch.Tokens * _nonEmbeddingParameters;
+                }
+                if (i + 1 - stepStart < microBatchesInStep) continue;
+
+                double learningRate = schedule.LearningRateAt(State.GlobalStep);
+                OptimizerStep(learningRate);
+                State.GlobalStep++;
+                _stepsThisRun++;
+                State.Epoch = epoch + (double)(i + 1) / batchesPerEpoch;
+                history.Add(new StepLoss(State.GlobalStep, stepLoss, learningRate));
+                lossSinceLog += stepLoss;
+                stepsSinceLog++;
+                double nextLearningRate = schedule.LearningRateAt(State.GlobalStep);
+
+                if (State.GlobalStep % Args.LoggingSteps == 0 || (Args.LoggingFirstStep && State.GlobalStep == 1))
+                {
+                    // HF logs the mean loss since the last log, rounded to 4 digits, and the rate of the next update.
+                    Log(new() { ["loss"] = Math.Round(lossSinceLog / stepsSinceLog, 4), ["learning_rate"] = nextLearningRate });
+                    lossSinceLog = 0;
+                    stepsSinceLog = 0;
+                }
+                evalMetrics = null;
+                if (Args.EvaluationStrategy == "steps" && State.GlobalStep % Args.EffectiveEvalSteps == 0)
+                    evalMetrics = EvaluateAndLog();
+                if (Args.SaveStrategy == "steps" && State.GlobalStep % Args.SaveSteps == 0)
+                    lastCheckpoint = SaveCheckpoint(evalMetrics);
+
+                bar.Update(State.GlobalStep, stepLoss, nextLearningRate, force: State.GlobalStep >= maxSteps);
+                StepCompleted?.Invoke(new TrainerStepInfo(State.GlobalStep, maxSteps, stepLoss, learningRate, State.Epoch));
+                stepLoss = 0;
+                cancellation.ThrowIfCancellationRequested();
+                if (State.GlobalStep >= maxSteps) { done = true; break; }
+            }
+            if (Args.EvaluationStrategy == "epoch") evalMetrics = EvaluateAndLog();
+            if (Args.SaveStrategy == "epoch") lastCheckpoint = SaveCheckpoint(evalMetrics);
+        }
+        bar.Finish();
+        double seconds = _runClock.Elapsed.TotalSeconds;
+
+        if (Args.LoadBestModelAtEnd && State.BestModelCheckpoint is { } best && Directory.Exists(best))
+        {
+            using var scope = NewDisposeScope();
+            var state = CheckpointLoader.ReadStateDict(Path.Combine(best, OptimizerFile));
+            _optimizer.LoadParameterValues(state, best);
+            foreach (var t in state.Values) t.Dispose();
+        }
+
+        double trainLoss = history.Count > 0 ? history.Average(h => h.Loss) : 0;
+        var summary = new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["train_runtime"] = Math.Round(seconds, 4),
+            ["train_samples_per_second"] = Math.Round(rows / Math.Max(seconds, 1e-9), 3),
+            ["train_steps_per_second"] = Math.Round(_stepsThisRun / Math.Max(seconds, 1e-9), 3),
+            ["total_flos"] = State.TotalFlos,
+            ["train_loss"] = trainLoss,
+        };
+        Log(new Dictionary<string, double>(summary));
+        long peak = ProcessMemory.PeakResidentBytes();
+        var metrics = new SortedDictionary<string, double>(summary, StringComparer.Ordinal)
+        {
+            ["epoch"] = State.Epoch,
+            ["train_tokens"] = tokens,
+            ["train_tokens_per_second"] = Math.Round(tokens / Math.Max(seconds, 1e-9), 3),
+            ["trainable_params"] = TrainableParameters.Trainable,
+            ["all_params"] = TrainableParameters.All,
+            ["trainable_percent"] = Math.Round(TrainableParameters.Percent, 4),
+            ["peak_rss_mb"] = Math.Round(peak / (1024.0 * 1024.0), 1),
+        };
+
+        // What the toolkit's workflow does after train(): save_model, save_state, save_metrics("train"), plot_loss.
+        using (NewDisposeScope()) FineTuning.Save(_model, FinetuningOptions, outputDir, _baseModelNameOrPath);
+        CheckpointWriter.WriteAtomically(Path.Combine(outputDir, TrainingArguments.FileName), s => s.Write(System.Text.Encoding.UTF8.GetBytes(Args.ToJson() + "\n")));
+        State.Save(outputDir);
+        WriteResults(outputDir, "train", metrics);
+        if (Args.PlotLoss) LossPlot.Write(outputDir, State, "loss", "eval_loss");
+
+        return new TrainResult
+        {
+            GlobalStep = State.GlobalStep,
+            MaxSteps = maxSteps,
+            StepsThisRun = _stepsThisRun,
+            TrainLoss = trainLoss,
+            LossHistory = history,
+            Seconds = seconds,
+            Tokens = tokens,
+            TokensPerSecond = tokens / Math.Max(seconds, 1e-9),
+            PeakResidentBytes = peak,
+            TrainableParameters = TrainableParameters,
+            BestModelCheckpoint = State.BestModelCheckpoint,
+            Metrics = metrics,
+        };
+    }
+
+    /// <summary>Eval loss over the evaluation source; logs it and writes eval_results.json (merged into all_results.json).</summary>
+    public EvalResult Evaluate()
+    {
+        Directory.CreateDirectory(Args.OutputDir);
+        _log ??= new TrainerLogWriter(Args.OutputDir, startFresh: false);
+        var result = EvaluateLoss();
+        Log(new Dictionary<string, double>(result.Metrics));
+        WriteResults(Args.OutputDir, "eval", result.Metrics);
+        return result;
+    }
+
+    /// <summary>One micro-batch: forward, loss check, backward of loss / micro-batches (× loss scale), gradients into the masters.</summary>
+    private double ForwardBackward(TrainingBatch batch, int microBatchesInStep)
+    {
+        var device = _model.Device;
+        var output = _model.forward(OnDevice(batch.InputIds, device), OnDevice(batch.PositionIds, device),
+            OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device));
+        var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss");
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) return value;
+        var scaled = loss / microBatchesInStep;
+        if (_lossScaler != null) scaled = scaled * _lossScaler.Scale;
+        scaled.backward();
+        foreach (var p in _parameters) p.AccumulateGradient();
+        return value;
+    }
+
+    private void OptimizerStep(double learningRate)
+    {
+        using (var scope = NewDisposeScope())
+        {
+            var gradients = _parameters.Select(p => p.Gradient()).OfType<Tensor>().ToList();
+            bool apply = true;
+            if (_lossScaler != null)
+            {
+                using (no_grad()) foreach (var g in gradients) g.div_(_lossScaler.Scale);
+                apply = _lossScaler.Update(double.IsFinite(GradientClipping.TotalNorm(gradients)));
+            }
+            if (apply)
+            {
+                if (Args.MaxGradNorm > 0) GradientClipping.ClipByTotalNorm(gradients, Args.MaxGradNorm);
+                _optimizer.Step(learningRate);
+            }
+        }
+        _optimizer.ZeroGradients();
+    }
+
+    private EvalResult EvaluateLoss()
+    {
+        var source = _evalSource ?? throw new InvalidOperationException("no evaluation data (evalSource is null)");
+        bool wasTraining = _model.training;
+        _model.eval();
+        var clock = Stopwatch.StartNew();
+        double weightedLoss = 0;
+        int examples = 0, batchCount = 0;
+        var device = _model.Device;
+        using (no_grad())
+        {
+            using var iterator = source.Batches(0, Args.Seed).GetEnumerator();
+            while (true)
+            {
+                using var scope = NewDisposeScope();
+                if (!iterator.MoveNext()) break;
+                var b = iterator.Current;
+                var output = _model.forward(OnDevice(b.InputIds, device), OnDevice(b.PositionIds, device), OnDevice(b.AttentionMask, device), OnDevice(b.Labels, device));
+                // HF repeats each batch's mean loss once per example, then averages.
+                weightedLoss += output.Loss!.item<float>() * b.Rows;
+                examples += (int)b.Rows;
+                batchCount++;
+            }
+        }
+        if (wasTraining) _model.train();
+        double seconds = clock.Elapsed.TotalSeconds;
+        double evalLoss = examples > 0 ? weightedLoss / examples : double.NaN;
+        var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["eval_loss"] = evalLoss,
+            ["eval_runtime"] = Math.Round(seconds, 4),
+            ["eval_samples_per_second"] = Math.Round(examples / Math.Max(seconds, 1e-9), 3),
+            ["eval_steps_per_second"] = Math.Round(batchCount / Math.Max(seconds, 1e-9), 3),
+            ["epoch"] = State.Epoch,
+        };
+        if (AdditionalEvaluation?.Invoke() is { } extra)
+            foreach (var (key, value) in extra)
+                metrics[key.StartsWith("eval_", StringComparison.Ordinal) ? key : "eval_" + key] = value;
+        return new EvalResult { EvalLoss = evalLoss, Examples = examples, Batches = batchCount, Seconds = seconds, Metrics = metrics };
+    }
+
+    private IReadOnlyDictionary<string, double> EvaluateAndLog()
+    {
+        var result = EvaluateLoss();
+        Log(new Dictionary<string, double>(result.Metrics));
+        return result.Metrics;
+    }
+
+    /// <summary>HF's Trainer.log: adds epoch (2 decimals) and step, appends to the history, the jsonl log and TensorBoard.</summary>
+    private void Log(Dictionary<string, double> entry)
+    {
+        entry["epoch"] = Math.Round(State.Epoch, 2);
+        entry["step"] = State.GlobalStep;
+        State.LogHistory.Add(new SortedDictionary<string, double>(entry, StringComparer.Ordinal));
+        _log?.Append(entry, State.GlobalStep, State.MaxSteps, _stepsThisRun, _runClock.Elapsed.TotalSeconds);
+        _tensorBoard?.Log(entry, State.GlobalStep);
+    }
+
+    private string SaveCheckpoint(IReadOnlyDictionary<string, double>? evalMetrics)
+    {
+        string outputDir = Args.OutputDir;
+        string target = TrainingCheckpoints.PathFor(outputDir, State.GlobalStep);
+        if (evalMetrics != null && (Args.MetricForBestModel != null || Args.LoadBestModelAtEnd))
+            UpdateBest(evalMetrics, target);
+
+        var scheduler = new Dictionary<string, object>
+        {
+            ["global_step"] = State.GlobalStep,
+            ["optimizer_step"] = _optimizer.StepCount,
+            ["lr_scheduler_type"] = Args.LrSchedulerType,
+            ["learning_rate"] = Args.LearningRate,
+            ["warmup_steps"] = Args.WarmupStepsFor(State.MaxSteps),
+            ["total_steps"] = State.MaxSteps,
+            ["loss_scale"] = _lossScaler?.State.Scale ?? 1.0,
+            ["loss_scale_clean_steps"] = _lossScaler?.State.CleanSteps ?? 0,
+        };
+        var parts = new List<(string, Action<string>)>
+        {
+            ("model", dir => { using var _ = NewDisposeScope(); FineTuning.Save(_model, FinetuningOptions, dir, _baseModelNameOrPath); }),
+            (OptimizerFile, dir => { using var _ = NewDisposeScope(); CheckpointWriter.SaveTorch(Path.Combine(dir, OptimizerFile), _optimizer.StateDict()); }),
+            (SchedulerFile, dir => CheckpointWriter.WriteJson(Path.Combine(dir, SchedulerFile), scheduler)),
+            (RngState.FileName, RngState.Save),
+            (TrainingArguments.FileName, dir => CheckpointWriter.WriteAtomically(Path.Combine(dir, TrainingArguments.FileName),
+                s => s.Write(System.Text.Encoding.UTF8.GetBytes(Args.ToJson() + "\n")))),
+            // Last: a folder with trainer_state.json is a complete checkpoint.
+            (TrainerState.FileName, dir => State.Save(dir)),
+        };
+        string written = TrainingCheckpoints.Write(outputDir, State.GlobalStep, parts, CheckpointPartWritten);
+        TrainingCheckpoints.Rotate(outputDir, Args.SaveTotalLimit, State.BestModelCheckpoint);
+        return written;
+    }
+
+    private void UpdateBest(IReadOnlyDictionary<string, double> metrics, string checkpoint)
+    {
+        string name = Args.EffectiveMetricForBestModel;
+        string key = name.StartsWith("eval_", StringComparison.Ordinal) ? name : "eval_" + name;
+        if (!metrics.TryGetValue(key, out double value))
+            throw new InvalidOperationException($"metric_for_best_model '{name}' is not among the evaluation metrics: {string.Join(", ", metrics.Keys)}");
+        bool better = State.BestMetric is not { } best || (Args.EffectiveGreaterIsBetter ? value > best : value < best);
+        if (!better) return;
+        State.BestMetric = value;
+        State.BestModelCheckpoint = checkpoint;
+    }
+
+    private void Resume(string dir)
+    {
+        var saved = TrainerState.Load(dir);
+        State.GlobalStep = saved.GlobalStep;
+        State.Epoch = saved.Epoch;
+        State.LogHistory = saved.LogHistory;
+        State.BestMetric = saved.BestMetric;
+        State.BestModelCheckpoint = saved.BestModelCheckpoint;
+        State.TotalFlos = saved.TotalFlos;
+
+        string schedulerPath = Path.Combine(dir, SchedulerFile);
+        using var scheduler = JsonDocument.Parse(File.ReadAllText(schedulerPath));
+        int optimizerStep = scheduler.RootElement.GetProperty("optimizer_step").GetInt32();
+        _lossScaler?.Restore(scheduler.RootElement.GetProperty("loss_scale").GetDouble(), scheduler.RootElement.GetProperty("loss_scale_clean_steps").GetInt32());
+
+        using (NewDisposeScope())
+        {
+            string optimizerPath = Path.Combine(dir, OptimizerFile);
+            var state = CheckpointLoader.ReadStateDict(optimizerPath);
+            try { _optimizer.LoadStateDict(state, optimizerStep, optimizerPath); }
+            finally { foreach (var t in state.Values) t.Dispose(); }
+        }
+        // Last, after everything that draws random numbers (adapter initialisation, seeding).
+        RngState.Restore(dir);
+    }
+
+    private string? ResolveResumeCheckpoint()
+    {
+        string? value = Args.ResumeFromCheckpoint;
+        if (string.IsNullOrWhiteSpace(value) || value.Equals("false", StringComparison.OrdinalIgnoreCase)) return null;
+        if (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("last", StringComparison.OrdinalIgnoreCase))
+            return TrainingCheckpoints.Latest(Args.OutputDir)
+                ?? throw new InvalidOperationException($"resume_from_checkpoint: no complete checkpoint-<step> folder in {Args.OutputDir}");
+        if (!File.Exists(Path.Combine(value, TrainerState.FileName)))
+            throw new DirectoryNotFoundException($"resume_from_checkpoint: {value} is not a complete checkpoint (no {TrainerState.FileName})");
+        return value;
+    }
+
+    private void CheckOutputDir(string? resumeDir)
+    {
+        string dir = Args.OutputDir;
+        if (resumeDir != null || Args.OverwriteOutputDir || !Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return;
+        throw new InvalidOperationException(
+            $"output_dir {dir} already exists and is not empty; set overwrite_output_dir to write into it, or resume_from_checkpoint to continue the run in it");
+    }
+
+    /// <summary>HF's save_metrics: &lt;split&gt;_results.json, and the same keys merged into all_results.json.</summary>
+    public static void WriteResults(string outputDir, string split, IReadOnlyDictionary<string, double> metrics)
+    {
+        // Named literals so a NaN loss is written (as NaN, like Python's json) instead of throwing.
+        var options = new JsonSerializerOptions { WriteIndented = true, IndentSize = 4, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+        var sorted = new SortedDictionary<string, double>(metrics.ToDictionary(), StringComparer.Ordinal);
+        CheckpointWriter.WriteAtomically(Path.Combine(outputDir, $"{split}_results.json"),
+            s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sorted, options) + "\n")));
+        string allPath = Path.Combine(outputDir, "all_results.json");
+        var all = File.Exists(allPath)
+            ? JsonSerializer.Deserialize<SortedDictionary<string, double>>(File.ReadAllText(allPath), options) ?? new()
+            : new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (k, v) in sorted) all[k] = v;
+        CheckpointWriter.WriteAtomically(allPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(all, options) + "\n")));
+    }
+
+    private static Tensor? OnDevice(Tensor? t, Device device) =>
+        t is null || (t.device_type == device.type && t.device_index == device.index) ? t : t.to(device);
+
+    public void Dispose()
+    {
+        foreach (var p in _parameters) p.Dispose();
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ChatGlmLab.Training;
+
+/// <summary>
+/// The training arguments users know from Hugging Face's <c>TrainingArguments</c> (the subset the
+/// Python toolkit used), with the same JSON names and defaults, plus the toolkit's <c>plot_loss</c>.
+/// Batch sizes are read by the data pipeline that builds the batch sources; the trainer consumes
+/// whatever batches it is given.
+/// </summary>
+public sealed record TrainingArguments
+{
+    [JsonPropertyName("output_dir")] public string OutputDir { get; init; } = "";
+    [JsonPropertyName("overwrite_output_dir")] public bool OverwriteOutputDir { get; init; }
+    [JsonPropertyName("do_train")] public bool DoTrain { get; init; }
+    [JsonPropertyName("do_eval")] public bool DoEval { get; init; }
+    [JsonPropertyName("do_predict")] public bool DoPredict { get; init; }
+    [JsonPropertyName("evaluation_strategy")] public string EvaluationStrategy { get; init; } = "no";
+    [JsonPropertyName("per_device_train_batch_size")] public int PerDeviceTrainBatchSize { get; init; } = 8;
+    [JsonPropertyName("per_device_eval_batch_size")] public int PerDeviceEvalBatchSize { get; init; } = 8;
+    [JsonPropertyName("gradient_accumulation_steps")] public int GradientAccumulationSteps { get; init; } = 1;
+    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 5e-5;
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; }
+    [JsonPropertyName("adam_beta1")] public double AdamBeta1 { get; init; } = 0.9;
+    [JsonPropertyName("adam_beta2")] public double AdamBeta2 { get; init; } = 0.999;
+    [JsonPropertyName("adam_epsilon")] public double AdamEpsilon { get; init; } = 1e-8;
+    [JsonPropertyName("max_grad_norm")] public double MaxGradNorm { get; init; } = 1.0;
+    [JsonPropertyName("num_train_epochs")] public double NumTrainEpochs { get; init; } = 3.0;
+    /// <summary>When positive, overrides num_train_epochs.</summary>
+    [JsonPropertyName("max_steps")] public int MaxSteps { get; init; } = -1;
+    /// <summary>linear | cosine | constant | constant_with_warmup.</summary>
+    [JsonPropertyName("lr_scheduler_type")] public string LrSchedulerType { get; init; } = "linear";
+    [JsonPropertyName("warmup_ratio")] public double WarmupRatio { get; init; }
+    /// <summary>When positive, overrides warmup_ratio.</summary>
+    [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
+    /// <summary>TensorBoard folder; default output_dir/runs/&lt;MonDD_HH-MM-SS&gt;_&lt;host&gt; like HF.</summary>
+    [JsonPropertyName("logging_dir")] public string? LoggingDir { get; init; }
+    [JsonPropertyName("logging_steps")] public int LoggingSteps { get; init; } = 500;
+    [JsonPropertyName("logging_first_step")] public bool LoggingFirstStep { get; init; }
+    /// <summary>Defaults to logging_steps (HF's rule) when evaluating every n steps.</summary>
+    [JsonPropertyName("eval_steps")] public int? EvalSteps { get; init; }
+    /// <summary>no | steps | epoch.</summary>
+    [JsonPropertyName("save_strategy")] public string SaveStrategy { get; init; } = "steps";
+    [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 500;
+    [JsonPropertyName("save_total_limit")] public int? SaveTotalLimit { get; init; }
+    [JsonPropertyName("load_best_model_at_end")] public bool LoadBestModelAtEnd { get; init; }
+    [JsonPropertyName("metric_for_best_model")] public string? MetricForBestModel { get; init; }
+    [JsonPropertyName("greater_is_better")] public bool? GreaterIsBetter { get; init; }
+    [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
+    [JsonPropertyName("fp16")] public bool Fp16 { get; init; }
+    [JsonPropertyName("bf16")] public bool Bf16 { get; init; }
+    [JsonPropertyName("gradient_checkpointing")] public bool GradientCheckpointing { get; init; }
+    /// <summary>A checkpoint directory, or "true"/"last" for the newest complete checkpoint in output_dir.</summary>
+    [JsonPropertyName("resume_from_checkpoint")] public string? ResumeFromCheckpoint { get; init; }
+    /// <summary>
+    /// adamw_hf (transformers' own AdamW, the default of the transformers versions the toolkit ran on)
+    /// or adamw_torch (torch.optim.AdamW). They differ only in where epsilon and the decay enter.
+    /// </summary>
+    [JsonPropertyName("optim")] public string Optim { get; init; } = "adamw_hf";
+    /// <summary>Turns the console progress bar off (it is also off when stderr is not a terminal).</summary>
+    [JsonPropertyName("disable_tqdm")] public bool DisableTqdm { get; init; }
+    /// <summary>The toolkit's switch: write training_loss.html (and training_eval_loss.html) at the end.</summary>
+    [JsonPropertyName("plot_loss")] public bool PlotLoss { get; init; }
+
+    public const string FileName = "training_args.json";
+
+    /// <summary>HF: evaluating every n steps without eval_steps uses logging_steps.</summary>
+    [JsonIgnore] public int EffectiveEvalSteps => EvalSteps ?? LoggingSteps;
+
+    /// <summary>HF: load_best_model_at_end without a metric compares the loss.</summary>
+    [JsonIgnore] public string EffectiveMetricForBestModel => MetricForBestModel ?? "loss";
+
+    /// <summary>HF: greater_is_better defaults to false for loss metrics and true otherwise.</summary>
+    [JsonIgnore]
+    public bool EffectiveGreaterIsBetter => GreaterIsBetter ?? EffectiveMetricForBestModel is not ("loss" or "eval_loss");
+
+    /// <summary>HF's get_warmup_steps: warmup_steps when positive, else ceil(total · warmup_ratio).</summary>
+    public int WarmupStepsFor(int totalSteps) =>
+        WarmupSteps > 0 ? WarmupSteps : (int)Math.Ceiling(totalSteps * WarmupRatio);
+
+    public void Validate()
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+        Require(!string.IsNullOrWhiteSpace(OutputDir), "output_dir is required");
+        Require(EvaluationStrategy is "no" or "steps" or "epoch", $"evaluation_strategy '{EvaluationStrategy}' is not one of no, steps, epoch");
+        Require(SaveStrategy is "no" or "steps" or "epoch", $"save_strategy '{SaveStrategy}' is not one of no, steps, epoch");
+        Require(LrSchedulerType is "linear" or "cosine" or "constant" or "constant_with_warmup",
+            $"lr_scheduler_type '{LrSchedulerType}' is not one of linear, cosine, constant, constant_with_warmup");
+        Require(Optim is "adamw_hf" or "adamw_torch", $"optim '{Optim}' is not one of adamw_hf, adamw_torch");
+        Require(GradientAccumulationSteps >= 1, "gradient_accumulation_steps must be at least 1");
+        Require(PerDeviceTrainBatchSize >= 1 && PerDeviceEvalBatchSize >= 1, "batch sizes must be at least 1");
+        Require(LearningRate >= 0, "learning_rate must not be negative");
+        Require(WeightDecay >= 0, "weight_decay must not be negative");
+        Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1, "adam betas must be in [0, 1)");
+        Require(AdamEpsilon > 0, "adam_epsilon must be positive");
+        Require(MaxSteps > 0 || NumTrainEpochs > 0, "either max_steps or num_train_epochs must be positive");
+        Require(WarmupRatio is >= 0 and <= 1, "warmup_ratio must be in [0, 1]");
+        Require(WarmupSteps >= 0, "warmup_steps must not be negative");
+        Require(LoggingSteps >= 1, "logging_steps must be at least 1");
+        Require(EvaluationStrategy != "steps" || EffectiveEvalSteps >= 1, "eval_steps must be at least 1");
+        Require(SaveStrategy != "steps" || SaveSteps >= 1, "save_steps must be at least 1");
+        Require(SaveTotalLimit is null or >= 1, "save_total_limit must be at least 1");
+        Require(!(Fp16 && Bf16), "fp16 and bf16 cannot both be set");
+        if (LoadBestModelAtEnd)
+        {
+            // HF's rule: the best model must be one that was saved, so saving follows evaluation.
+            Require(EvaluationStrategy != "no", "load_best_model_at_end needs an evaluation_strategy other than no");
+            Require(SaveStrategy == EvaluationStrategy,
+                $"load_best_model_at_end needs save_strategy ({SaveStrategy}) to match evaluation_strategy ({EvaluationStrategy})");
+            Require(SaveStrategy != "steps" || SaveSteps % EffectiveEvalSteps == 0,
+                $"load_best_model_at_end needs save_steps ({SaveSteps}) to be a multiple of eval_steps ({EffectiveEvalSteps})");
+        }
+    }
+
+    public static TrainingArguments FromJson(string json) =>
+        JsonSerializer.Deserialize<TrainingArguments>(json, new JsonSerializerOptions { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow })
+        ?? throw new InvalidDataException("empty training arguments");
+
+    public static TrainingArguments FromFile(string path)
+    {
+        try { return FromJson(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid training arguments ({e.Message})", e); }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+}
