@@ -1,10 +1,30 @@
 using ChatGlmLab.Benchmarks;
+using ChatGlmLab.Experiments;
 using static TorchSharp.torch;
 
-// Minimal command dispatcher; later issues add train / predict / chat / export / compare.
+// Minimal command dispatcher; later issues add train / predict / chat / export.
 var command = args.Length > 0 ? args[0] : "help";
+string? Option(string name) { int i = Array.IndexOf(args, "--" + name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
 switch (command)
 {
+    case "compare":
+    {
+        string output = Option("output_dir") ?? "runs/compare";
+        var options = Option("profile") == "reduced" ? CompareOptions.Reduced(output) : new CompareOptions { OutputDir = output };
+        options = options with
+        {
+            DataDir = Option("dataset_dir") ?? options.DataDir,
+            ModelNameOrPath = Option("model_name_or_path"),
+            FinetuneSteps = Option("max_steps") is string s ? int.Parse(s) : options.FinetuneSteps,
+        };
+        var result = Comparison.Run(options, line => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));
+        Console.WriteLine();
+        Console.Write(ComparisonReport.PlainTable(result));
+        Console.WriteLine();
+        Console.WriteLine($"results: {Path.GetFullPath(Path.Combine(output, "results.json"))}");
+        Console.WriteLine($"report:  {Path.GetFullPath(Path.Combine(output, "report.md"))}");
+        return 0;
+    }
     case "bench":
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
@@ -20,9 +40,9 @@ switch (command)
         Console.WriteLine($"weights: fp32 {size.Bytes(ScalarType.Float32) / (double)(1L << 30):F2} GiB, fp16/bf16 {size.Bytes(ScalarType.Float16) / (double)(1L << 30):F2} GiB, " +
                           $"int8 {size.QuantizedBytes(8) / (double)(1L << 30):F2} GiB, int4 {size.QuantizedBytes(4) / (double)(1L << 30):F2} GiB");
         Console.WriteLine();
-        Console.Write(ChatGlmLab.Experiments.MemoryTable.ToMarkdown(ChatGlmLab.Experiments.MemoryTable.Compute(config, ChatGlmLab.Experiments.MemoryTable.DefaultMethods())));
+        Console.Write(MemoryTable.ToMarkdown(MemoryTable.Compute(config, MemoryTable.DefaultMethods())));
         return 0;
     default:
-        Console.WriteLine("usage: chatglm-lab bench | memory");
+        Console.WriteLine("usage: chatglm-lab compare [--profile reduced] [--output_dir DIR] [--dataset_dir DIR] [--model_name_or_path DIR] [--max_steps N] | bench | memory");
         return command == "help" ? 0 : 2;
 }

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ChatGlmLab.Adapters;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.Modeling;
+using ChatGlmLab.Tokenization;
+using ChatGlmLab.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Experiments;
+
+/// <summary>
+/// The small base model of the CPU comparison: a tokenizer built from the corpus (sentences plus the
+/// NER instruction wording, so prompts stay short), a ChatGLM-architecture model sized by the
+/// options, pretrained from scratch with the GLM objective on the training sentences only (it never
+/// sees an instruction, so fine-tuning has something to teach). Saved in Hugging Face layout with its
+/// tokenizer; cached under a key of everything that shapes it, so a second run reuses it.
+/// </summary>
+public static class BaseModelRecipe
+{
+    public const string ReadyMarker = "recipe.json";
+
+    public static string BuildOrLoad(CompareOptions options, IReadOnlyList<string> sentences, IReadOnlyList<InstructionRecord> instructionSample,
+        Action<string>? log = null)
+    {
+        string key = Key(options, sentences);
+        string dir = Path.Combine(options.BaseModelCacheDir ?? Path.Combine(options.OutputDir, "base-model"), key);
+        if (File.Exists(Path.Combine(dir, ReadyMarker)))
+        {
+            log?.Invoke($"base model: cached at {dir}");
+            return dir;
+        }
+        string building = dir + ".building-" + Environment.ProcessId;
+        if (Directory.Exists(building)) Directory.Delete(building, true);
+        Directory.CreateDirectory(building);
+
+        // Tokenizer: the sentences and the instruction wording (questions and answers of a sample of records).
+        var corpus = sentences.Concat(instructionSample.SelectMany(r => new[] { r.Instruction, r.Output })).ToList();
+        var built = SentencePieceModelBuilder.Build(corpus, building, new SentencePieceBuilderOptions { MinCharacterFrequency = 1, MultiCharacterPieces = 4000 });
+        var tokenizer = ChatGlmTokenizer.FromPretrained(building);
+        log?.Invoke($"base model: tokenizer with {built.VocabSize} pieces");
+
+        var config = new ChatGlmConfig
+        {
+            NameOrPath = "chatglmlab-maintenance-small", HiddenSize = options.HiddenSize, NumLayers = options.NumLayers,
+            NumAttentionHeads = options.NumHeads, InnerHiddenSize = options.InnerHiddenSize, VocabSize = built.VocabSize,
+            MaskTokenId = built.MaskId, GMaskTokenId = built.GMaskId, BosTokenId = built.BosId, EosTokenId = built.EosId,
+            PadTokenId = built.PadId, MaxSequenceLength = 1024, TorchDtype = "float32",
+        };
+        manual_seed(options.Seed);
+        using var model = ChatGlmForConditionalGeneration.Create(config);
+        var args = new TrainingArguments
+        {
+            OutputDir = Path.Combine(building, "pretraining"), OverwriteOutputDir = true, MaxSteps = options.PretrainSteps,
+            LearningRate = options.PretrainLearningRate, WarmupRatio = 0.05, LrSchedulerType = "cosine", WeightDecay = 0.01,
+            LoggingSteps = Math.Max(1, options.PretrainSteps / 10), SaveStrategy = "no", Bf16 = options.Bf16, Seed = options.Seed, DisableTqdm = true,
+        };
+        var source = new GlmPretrainingSource(tokenizer, sentences, options.PretrainBatchSize);
+        using (var trainer = new Trainer(model, args, FinetuningOptions.For(FinetuningType.Full), source, null, config.NameOrPath!))
+        {
+            var result = trainer.Train();
+            log?.Invoke($"base model: pretrained {result.GlobalStep} steps in {result.Seconds:F0} s, loss {result.TrainLoss:F3}");
+        }
+        model.to(ScalarType.Float32);
+        ModelExport.SavePretrained(model, building);
+        File.WriteAllText(Path.Combine(building, ReadyMarker), JsonSerializer.Serialize(new { key, options.HiddenSize, options.NumLayers, options.PretrainSteps }));
+        if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        Directory.Move(building, dir);
+        log?.Invoke($"base model: saved to {dir}");
+        return dir;
+    }
+
+    private static string Key(CompareOptions o, IReadOnlyList<string> sentences)
+    {
+        var text = new StringBuilder();
+        text.Append($"v1|{o.HiddenSize}|{o.NumLayers}|{o.NumHeads}|{o.InnerHiddenSize}|{o.PretrainSteps}|{o.PretrainBatchSize}|{o.PretrainLearningRate}|{o.Bf16}|{o.Seed}|{o.TrainSentences}\n");
+        foreach (var s in sentences) text.Append(s).Append('\n');
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16].ToLowerInvariant();
+    }
+}

@@ -1,0 +1,94 @@
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Metrics;
+
+namespace ChatGlmLab.Experiments;
+
+/// <summary>Entity-level scores of one way of reading a model's answers.</summary>
+public sealed record NerScores(EntityEvaluation Raw, EntityEvaluation Grounded, long GeneratedTokens, int Questions);
+
+/// <summary>
+/// Entity P/R/F1 from the 3-turn format, two ways:
+/// gold history — every record of the dev file is answered with the gold earlier turns in its prompt
+/// (what predict_with_generate on the dataset file measures; comparable to the seed's table);
+/// cascade — turn-1 prediction → turn-2 questions for the predicted types → turn-3 questions for the
+/// predicted mentions (the real NER quality). Each also with grounded answers.
+/// </summary>
+public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser parser)
+{
+    private readonly Grounding _grounding = new(builder, parser);
+
+    public static IReadOnlyList<TypedSpan> Gold(NerExample e) => e.Entities.Select(x => new TypedSpan(x.Type, x.Start, x.End)).ToList();
+
+    /// <summary>Scores predictions made for <paramref name="records"/> (built from <paramref name="examples"/> by the builder, in order).</summary>
+    public NerScores GoldHistory(IReadOnlyList<NerExample> examples, IReadOnlyList<NerInstructionRecord> records, IReadOnlyList<string> predictions, long generatedTokens)
+    {
+        var raw = new EntityScorer();
+        var grounded = new EntityScorer();
+        foreach (var sentence in records.Select((r, i) => (Record: r, Prediction: predictions[i])).GroupBy(x => x.Record.SentenceIndex))
+        {
+            var example = examples[sentence.Key];
+            var answers = sentence.Select(x => NerTurnAnswer.From(x.Record, x.Prediction)).ToList();
+            Score(raw, example, parser.ParseThreeTurn(example.Text, answers));
+            var fixedAnswers = answers.Select(a => a.Turn == NerTurnKind.Positions
+                ? a with { Answer = _grounding.Positions(example.Text, a.Type!, a.Mention!, a.Answer) } : a).ToList();
+            Score(grounded, example, parser.ParseThreeTurn(example.Text, fixedAnswers));
+        }
+        return new NerScores(raw.Result(), grounded.Result(), generatedTokens, records.Count);
+    }
+
+    /// <summary>Runs the cascade with <paramref name="predictor"/> (batched across sentences, turn by turn).</summary>
+    public NerScores Cascade(IReadOnlyList<NerExample> examples, Predictor predictor)
+    {
+        long before = predictor.GeneratedTokens;
+        var raw = Run(examples, predictor, grounded: false, out int rawQuestions);
+        var grounded = Run(examples, predictor, grounded: true, out int groundedQuestions);
+        return new NerScores(raw, grounded, predictor.GeneratedTokens - before, rawQuestions + groundedQuestions);
+    }
+
+    private EntityEvaluation Run(IReadOnlyList<NerExample> examples, Predictor predictor, bool grounded, out int questions)
+    {
+        var texts = examples.Select(e => e.Text).ToList();
+        var typeAnswers = predictor.Predict(texts.Select(t => builder.TypeTurn(t)).ToList());
+        questions = texts.Count;
+
+        var typeQuestions = new List<(int Sentence, string Type)>();
+        for (int s = 0; s < texts.Count; s++)
+        {
+            var types = grounded ? _grounding.Types(typeAnswers[s]) : parser.ParseTypes(typeAnswers[s]).Types.Distinct().ToList();
+            typeQuestions.AddRange(types.Select(t => (s, t)));
+        }
+        var mentionAnswers = predictor.Predict(typeQuestions.Select(q => builder.MentionTurn(texts[q.Sentence], typeAnswers[q.Sentence], q.Type)).ToList());
+        questions += typeQuestions.Count;
+
+        var positionQuestions = new List<(int Sentence, string Type, string MentionAnswer, string Mention)>();
+        for (int i = 0; i < typeQuestions.Count; i++)
+        {
+            var (s, type) = typeQuestions[i];
+            var mentions = grounded ? _grounding.Mentions(texts[s], mentionAnswers[i]) : parser.ParseMentions(mentionAnswers[i]).Where(m => m.Length > 0).Distinct().ToList();
+            positionQuestions.AddRange(mentions.Select(m => (s, type, mentionAnswers[i], m)));
+        }
+        var positionAnswers = predictor.Predict(positionQuestions.Select(q =>
+            builder.PositionTurn(texts[q.Sentence], typeAnswers[q.Sentence], q.Type, q.MentionAnswer, q.Mention)).ToList());
+        questions += positionQuestions.Count;
+
+        var perSentence = texts.Select(_ => new List<NerTurnAnswer>()).ToList();
+        for (int s = 0; s < texts.Count; s++) perSentence[s].Add(new NerTurnAnswer(NerTurnKind.Types, typeAnswers[s]));
+        for (int i = 0; i < positionQuestions.Count; i++)
+        {
+            var (s, type, _, mention) = positionQuestions[i];
+            string answer = grounded ? _grounding.Positions(texts[s], type, mention, positionAnswers[i]) : positionAnswers[i];
+            perSentence[s].Add(new NerTurnAnswer(NerTurnKind.Positions, answer, type, mention));
+        }
+        var scorer = new EntityScorer();
+        for (int s = 0; s < texts.Count; s++) Score(scorer, examples[s], parser.ParseThreeTurn(texts[s], perSentence[s]));
+        return scorer.Result();
+    }
+
+    private static void Score(EntityScorer scorer, NerExample example, NerParseResult parsed)
+    {
+        scorer.Add(Gold(example), parsed.Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End)));
+        scorer.AddUnparsableAnswers(parsed.UnparsableAnswers);
+        scorer.AddMisalignedPositions(parsed.PositionMismatches + parsed.PositionsOutsideText);
+    }
+}

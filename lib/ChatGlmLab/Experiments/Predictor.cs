@@ -1,0 +1,60 @@
+using System.Text.Json;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.Generation;
+using ChatGlmLab.Modeling;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Experiments;
+
+/// <summary>
+/// predict_with_generate over instruction records: prompts are built and tokenized like evaluation
+/// inputs, sorted by length into left-padded batches (less padding), generated with the given
+/// options and decoded without special tokens, in the records' original order.
+/// </summary>
+public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedPreprocessor preprocessor, GenerationOptions generation, int batchSize = 16)
+{
+    public GenerationOptions Generation => generation;
+
+    /// <summary>Generated tokens in total over all calls (for cost per sentence).</summary>
+    public long GeneratedTokens { get; private set; }
+
+    public IReadOnlyList<string> Predict(IReadOnlyList<InstructionRecord> records, Action<int, int>? progress = null)
+    {
+        var tokenizer = preprocessor.Tokenizer;
+        var inputs = records.Select(r => preprocessor.ForEvaluation(r).InputIds).ToArray();
+        var order = Enumerable.Range(0, inputs.Length).OrderBy(i => inputs[i].Length).ToArray();
+        var predictions = new string[records.Count];
+        int done = 0;
+        model.eval();
+        foreach (var members in order.Chunk(batchSize))
+        {
+            using var scope = NewDisposeScope();
+            var batch = BatchCollator.Collate(tokenizer, members.Select(i => inputs[i]).ToList());
+            var output = model.Generate(batch.InputIds, generation, batch.AttentionMask, batch.PositionIds);
+            long promptLength = batch.InputIds.shape[1];
+            var generated = output.narrow(1, promptLength, output.shape[1] - promptLength).cpu();
+            var rows = generated.data<long>().ToArray();
+            int width = (int)generated.shape[1];
+            for (int r = 0; r < members.Length; r++)
+            {
+                var ids = rows.AsSpan(r * width, width).ToArray().Select(i => (int)i).ToList();
+                int eos = ids.IndexOf(tokenizer.EosId);
+                GeneratedTokens += eos < 0 ? ids.Count : eos + 1;
+                predictions[members[r]] = tokenizer.Decode(ids, skipSpecialTokens: true);
+            }
+            done += members.Length;
+            progress?.Invoke(done, records.Count);
+        }
+        return predictions;
+    }
+
+    /// <summary>generated_predictions.jsonl: {"label", "predict"} per line, as the Python toolkit writes it.</summary>
+    public static void WritePredictions(string path, IReadOnlyList<string> labels, IReadOnlyList<string> predictions)
+    {
+        using var writer = new StreamWriter(path);
+        var options = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        for (int i = 0; i < labels.Count; i++)
+            writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["label"] = labels[i], ["predict"] = predictions[i] }, options));
+    }
+}
