@@ -62,8 +62,6 @@ public sealed class Trainer : IDisposable
         IBatchSource? trainSource, IBatchSource? evalSource, string baseModelNameOrPath)
     {
         trainingArgs.Validate();
-        if (trainingArgs.GradientCheckpointing)
-            throw new NotSupportedException("gradient_checkpointing is not implemented yet in this kit; train without it (or with a smaller batch)");
         _model = model;
         Args = trainingArgs;
         FinetuningOptions = finetuningOptions;
@@ -85,6 +83,7 @@ public sealed class Trainer : IDisposable
         if (_parameters.Count == 0 && trainSource != null && finetuningOptions.Type != FinetuningType.None)
             throw new InvalidOperationException("the model has no trainable parameters");
 
+        if (trainingArgs.GradientCheckpointing) GradientCheckpointing.Enable(model);
         _optimizer = AdamW.For(_parameters, trainingArgs);
         if (trainingArgs.Fp16) _lossScaler = new DynamicLossScaler();
         _nonEmbeddingParameters = TrainableParameters.All - model.transformer.word_embeddings.weight.numel();
