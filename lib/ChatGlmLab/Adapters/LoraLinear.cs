@@ -21,6 +21,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public double Scaling => Alpha / Rank;
     public double Dropout { get; }
     public bool Merged { get; private set; }
+    // Made once: TorchSharp 0.107 leaks the native Scalar of every implicit double→Scalar conversion.
+    private readonly Scalar _scalingScalar;
 
     public LoraLinear(nn.Module<Tensor, Tensor> baseLayer, long inFeatures, long outFeatures, int rank, double alpha, double dropout, Device device)
         : base("LoraLinear")
@@ -38,6 +40,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             lora_A.weight.uniform_(-bound, bound);
             lora_B.weight.zero_();
         }
+        _scalingScalar = Scaling.ToScalar();
         RegisterComponents();
     }
 
@@ -46,7 +49,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         var y = base_layer.forward(x);
         if (Merged) return y;
         var h = nn.functional.dropout(x.to(lora_A.weight.dtype), Dropout, training);
-        return y + (lora_B.forward(lora_A.forward(h)) * Scaling).to(y.dtype);
+        return y + (lora_B.forward(lora_A.forward(h)) * _scalingScalar).to(y.dtype);
     }
 
     /// <summary>The weight delta B·A·scaling, [out, in].</summary>

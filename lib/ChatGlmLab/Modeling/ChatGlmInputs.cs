@@ -9,6 +9,9 @@ namespace ChatGlmLab.Modeling;
 /// </summary>
 public static class ChatGlmInputs
 {
+    // Cached: TorchSharp 0.107 leaks the native Scalar of every implicit int→Scalar conversion.
+    private static readonly TorchSharp.Scalar One = TorchSharp.ScalarExtensionMethods.ToScalar(1L);
+
     /// <summary>Per row: index of the first bos (&lt;sop&gt;) and of the mask token.</summary>
     public readonly record struct RowLayout(long ContextLength, long MaskPosition);
 
@@ -48,7 +51,7 @@ public static class ChatGlmInputs
         var idx = arange(seq, device: device).view(1, -1);
         var inBlock = idx >= ctx;
         var position = where(inBlock, maskPos.expand(-1, seq), idx.expand(rows.Length, -1));
-        var block = where(inBlock, idx - ctx + 1, zeros_like(position));
+        var block = where(inBlock, idx - ctx + One, zeros_like(position));
         return stack([position, block], 1);
     }
 

@@ -32,6 +32,12 @@ public sealed class ChatGlmModel : nn.Module<Tensor, Tensor>
 
     public ChatGlmConfig Config { get; }
 
+    /// <summary>
+    /// How each layer is run; null = directly. Training sets it to run layers under gradient checkpointing
+    /// (activations recomputed in backward instead of kept).
+    /// </summary>
+    public Func<GLMBlock, Tensor, AttentionContext, Tensor>? LayerRunner { get; set; }
+
     /// <summary>Dropout probability on the prefix key/values in training mode (upstream: 0.1).</summary>
     public double PrefixDropout { get; set; } = 0.1;
 
@@ -106,7 +112,7 @@ public sealed class ChatGlmModel : nn.Module<Tensor, Tensor>
         foreach (var layer in layers)
         {
             states?.Add(hidden);
-            hidden = layer.Forward(hidden, ctx);
+            hidden = LayerRunner is { } run ? run(layer, hidden, ctx) : layer.Forward(hidden, ctx);
         }
         hidden = final_layernorm.forward(hidden);
         states?.Add(hidden);

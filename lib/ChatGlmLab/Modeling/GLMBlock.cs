@@ -10,6 +10,8 @@ namespace ChatGlmLab.Modeling;
 public sealed class GLMBlock : nn.Module<Tensor, Tensor>
 {
     public static readonly double ResidualAlpha = Math.Sqrt(2 * 28);
+    // One Scalar for the process: TorchSharp 0.107 leaks the native Scalar of every implicit double→Scalar conversion.
+    private static readonly TorchSharp.Scalar ResidualAlphaScalar = TorchSharp.ScalarExtensionMethods.ToScalar(ResidualAlpha);
 
     public LayerNorm input_layernorm;
     public SelfAttention attention;
@@ -30,8 +32,8 @@ public sealed class GLMBlock : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor h, AttentionContext ctx)
     {
         var x = input_layernorm.forward(h);
-        h = x * ResidualAlpha + attention.Forward(x, ctx);
+        h = x * ResidualAlphaScalar + attention.Forward(x, ctx);
         x = post_attention_layernorm.forward(h);
-        return x * ResidualAlpha + mlp.forward(x);
+        return x * ResidualAlphaScalar + mlp.forward(x);
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Training;
@@ -40,25 +41,31 @@ public sealed class AdamW
         double bc1 = 1 - Math.Pow(Beta1, StepCount);
         double bc2 = 1 - Math.Pow(Beta2, StepCount);
         using var _ = no_grad();
+        // Explicit, disposed Scalars: TorchSharp 0.107 leaks the native Scalar of every implicit double conversion.
+        using Scalar beta1 = Beta1.ToScalar(), oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using Scalar beta2 = Beta2.ToScalar(), oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using Scalar epsilon = Epsilon.ToScalar(), sqrtBc2 = Math.Sqrt(bc2).ToScalar();
+        using Scalar keep = (1 - learningRate * WeightDecay).ToScalar(), minusDecay = (-learningRate * WeightDecay).ToScalar();
+        using Scalar step = (TorchVariant ? -learningRate / bc1 : -learningRate * Math.Sqrt(bc2) / bc1).ToScalar();
         foreach (var p in Parameters)
         {
             using var scope = NewDisposeScope();
             var grad = p.Gradient();
             if (grad is null) continue;
-            double decay = p.DecayWeights ? WeightDecay : 0.0;
-            p.ExpAvg.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-            p.ExpAvgSq.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            bool decay = p.DecayWeights && WeightDecay > 0;
+            p.ExpAvg.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
+            p.ExpAvgSq.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
             if (TorchVariant)
             {
-                if (decay > 0) p.Master.mul_(1 - learningRate * decay);
-                var denom = (p.ExpAvgSq.sqrt() / Math.Sqrt(bc2)).add_(Epsilon);
-                p.Master.addcdiv_(p.ExpAvg, denom, value: -learningRate / bc1);
+                if (decay) p.Master.mul_(keep);
+                var denom = p.ExpAvgSq.sqrt().div_(sqrtBc2).add_(epsilon);
+                p.Master.addcdiv_(p.ExpAvg, denom, value: step);
             }
             else
             {
-                var denom = p.ExpAvgSq.sqrt().add_(Epsilon);
-                p.Master.addcdiv_(p.ExpAvg, denom, value: -learningRate * Math.Sqrt(bc2) / bc1);
-                if (decay > 0) p.Master.add_(p.Master, alpha: -learningRate * decay);
+                var denom = p.ExpAvgSq.sqrt().add_(epsilon);
+                p.Master.addcdiv_(p.ExpAvg, denom, value: step);
+                if (decay) p.Master.add_(p.Master, alpha: minusDecay);
             }
             p.CopyMasterToParameter();
         }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Training;
@@ -15,7 +16,8 @@ public static class GradientClipping
         if (maxNorm > 0)
         {
             // As torch does it: tensor arithmetic in float32, multiply even when the coefficient is 1.
-            var coefficient = (maxNorm / (total + 1e-6)).clamp_max(1.0);
+            using Scalar max = maxNorm.ToScalar(), tiny = 1e-6.ToScalar(), one = 1.0.ToScalar();   // explicit: implicit Scalars leak in TorchSharp 0.107
+            var coefficient = total.add(tiny).reciprocal_().mul_(max).clamp_max_(one);
             foreach (var g in gradients) g.mul_(coefficient);
         }
         return total.item<float>();

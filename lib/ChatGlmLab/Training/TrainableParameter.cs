@@ -49,6 +49,8 @@ public sealed class TrainableParameter : IDisposable
     public void AccumulateGradient()
     {
         if (!HasSeparateMaster) return;
+        // Parameter.grad hands out a new tensor handle on every access: the scope releases it.
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         var grad = Parameter.grad;
         if (grad is null) return;
@@ -61,6 +63,7 @@ public sealed class TrainableParameter : IDisposable
 
     public void ZeroGradient()
     {
+        using var scope = NewDisposeScope();   // releases the handle Parameter.grad hands out
         using var _ = no_grad();
         Parameter.grad?.zero_();
         _masterGrad?.zero_();
@@ -70,6 +73,7 @@ public sealed class TrainableParameter : IDisposable
     public void CopyMasterToParameter()
     {
         if (!HasSeparateMaster) return;
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         Parameter.copy_(Master);
     }

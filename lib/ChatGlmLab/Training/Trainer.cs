@@ -3,6 +3,7 @@ using System.Text.Json;
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Modeling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Training;
@@ -61,8 +62,6 @@ public sealed class Trainer : IDisposable
         IBatchSource? trainSource, IBatchSource? evalSource, string baseModelNameOrPath)
     {
         trainingArgs.Validate();
-        if (trainingArgs.GradientCheckpointing)
-            throw new NotSupportedException("gradient_checkpointing is not implemented yet in this kit; train without it (or with a smaller batch)");
         _model = model;
         Args = trainingArgs;
         FinetuningOptions = finetuningOptions;
@@ -84,6 +83,7 @@ public sealed class Trainer : IDisposable
         if (_parameters.Count == 0 && trainSource != null && finetuningOptions.Type != FinetuningType.None)
             throw new InvalidOperationException("the model has no trainable parameters");
 
+        if (trainingArgs.GradientCheckpointing) GradientCheckpointing.Enable(model);
         _optimizer = AdamW.For(_parameters, trainingArgs);
         if (trainingArgs.Fp16) _lossScaler = new DynamicLossScaler();
         _nonEmbeddingParameters = TrainableParameters.All - model.transformer.word_embeddings.weight.numel();
@@ -274,8 +274,9 @@ public sealed class Trainer : IDisposable
         var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss");
         double value = loss.item<float>();
         if (!double.IsFinite(value)) return value;
-        var scaled = loss / microBatchesInStep;
-        if (_lossScaler != null) scaled = scaled * _lossScaler.Scale;
+        // Explicit, disposed Scalar: TorchSharp 0.107 leaks the native Scalar of every implicit conversion.
+        using var factor = ((_lossScaler?.Scale ?? 1.0) / microBatchesInStep).ToScalar();
+        var scaled = loss * factor;
         scaled.backward();
         foreach (var p in _parameters) p.AccumulateGradient();
         return value;
@@ -289,7 +290,9 @@ public sealed class Trainer : IDisposable
             bool apply = true;
             if (_lossScaler != null)
             {
-                using (no_grad()) foreach (var g in gradients) g.div_(_lossScaler.Scale);
+                using (no_grad())
+                using (var scale = _lossScaler.Scale.ToScalar())
+                    foreach (var g in gradients) g.div_(scale);
                 apply = _lossScaler.Update(double.IsFinite(GradientClipping.TotalNorm(gradients)));
             }
             if (apply)

@@ -275,3 +275,43 @@ public sealed class TrainerTests : IDisposable
         Lora.AdapterStateDict(model).OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .SelectMany(kv => kv.Value.detach().flatten().data<float>().ToArray()).ToArray();
 }
+
+/// <summary>Gradient checkpointing changes memory, not results: same losses and weights as without it.</summary>
+[Collection(TorchGlobalRandomCollection.Name)]
+public sealed class GradientCheckpointingTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    [Theory]
+    [InlineData("lora")]
+    [InlineData("p_tuning")]
+    [InlineData("full")]
+    public void SameLossesAndWeightsAsWithout(string method)
+    {
+        // LoRA dropout 0.1 and prefix dropout draw random numbers: the recompute must replay them.
+        var options = new FinetuningOptions { FinetuningTypeName = method, LoraRank = 4, PreSeqLen = 4 };
+        (IReadOnlyList<StepLoss> Losses, float[] Weights, bool Enabled) Run(bool checkpointing)
+        {
+            using var model = TinyTrainingData.LoadModel();
+            var args = new TrainingArguments
+            {
+                OutputDir = _tmp.Sub($"{method}-{checkpointing}"), MaxSteps = 3, LearningRate = 1e-2, LoggingSteps = 1,
+                SaveStrategy = "no", DisableTqdm = true, Seed = 5, GradientCheckpointing = checkpointing,
+            };
+            using var trainer = new Trainer(model, args, options, TinyTrainingData.Source(8, 4), null, "tiny");
+            var result = trainer.Train();
+            var weights = model.named_parameters().Where(p => p.parameter.requires_grad).OrderBy(p => p.name, StringComparer.Ordinal)
+                .SelectMany(p => p.parameter.detach().flatten().data<float>().ToArray()).ToArray();
+            return (result.LossHistory, weights, model.transformer.LayerRunner != null);
+        }
+        var plain = Run(false);
+        var checkpointed = Run(true);
+        Assert.False(plain.Enabled);
+        Assert.True(checkpointed.Enabled);
+        for (int i = 0; i < plain.Losses.Count; i++) Assert.Equal(plain.Losses[i].Loss, checkpointed.Losses[i].Loss, 5);
+        Assert.Equal(plain.Weights.Length, checkpointed.Weights.Length);
+        for (int i = 0; i < plain.Weights.Length; i++) Assert.Equal(plain.Weights[i], checkpointed.Weights[i], 5);
+        Assert.True(plain.Losses[^1].Loss != plain.Losses[0].Loss);
+    }
+}
