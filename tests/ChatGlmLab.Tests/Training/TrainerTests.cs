@@ -300,10 +300,13 @@ public sealed class GradientCheckpointingTests : IDisposable
                 SaveStrategy = "no", DisableTqdm = true, Seed = 5, GradientCheckpointing = checkpointing,
             };
             using var trainer = new Trainer(model, args, options, TinyTrainingData.Source(8, 4), null, "tiny");
+            bool enabled = false;
+            trainer.StepCompleted += _ => enabled = Equals(model.transformer.LayerRunner, (Func<ChatGlmLab.Modeling.GLMBlock, Tensor, ChatGlmLab.Modeling.AttentionContext, Tensor>)GradientCheckpointing.Run);
             var result = trainer.Train();
+            Assert.Null(model.transformer.LayerRunner);   // restored after training
             var weights = model.named_parameters().Where(p => p.parameter.requires_grad).OrderBy(p => p.name, StringComparer.Ordinal)
                 .SelectMany(p => p.parameter.detach().flatten().data<float>().ToArray()).ToArray();
-            return (result.LossHistory, weights, model.transformer.LayerRunner != null);
+            return (result.LossHistory, weights, enabled);
         }
         var plain = Run(false);
         var checkpointed = Run(true);
@@ -313,5 +316,32 @@ public sealed class GradientCheckpointingTests : IDisposable
         Assert.Equal(plain.Weights.Length, checkpointed.Weights.Length);
         for (int i = 0; i < plain.Weights.Length; i++) Assert.Equal(plain.Weights[i], checkpointed.Weights[i], 5);
         Assert.True(plain.Losses[^1].Loss != plain.Losses[0].Loss);
+    }
+}
+
+/// <summary>fp16 compute (meant for CUDA; float16 kernels also run on the CPU) with loss scaling and float32 masters.</summary>
+[Collection(TorchGlobalRandomCollection.Name)]
+public sealed class Fp16TrainingTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public void Fp16LoraTrainsWithLossScaling()
+    {
+        using var model = TinyTrainingData.LoadModel();
+        var args = new TrainingArguments
+        {
+            OutputDir = _tmp.Sub("fp16"), MaxSteps = 12, LearningRate = 1e-2, LoggingSteps = 4, SaveStrategy = "steps", SaveSteps = 6,
+            DisableTqdm = true, Fp16 = true,
+        };
+        using var trainer = new Trainer(model, args, new FinetuningOptions { LoraRank = 4 }, TinyTrainingData.Source(8, 4), null, "tiny");
+        Assert.Equal(ScalarType.Float16, trainer.ComputeType);
+        var result = trainer.Train();
+        Assert.All(result.LossHistory, h => Assert.True(double.IsFinite(h.Loss)));
+        Assert.True(result.LossHistory[^1].Loss < result.LossHistory[0].Loss);
+        // The scaler's state is part of the checkpoint.
+        using var scheduler = JsonDocument.Parse(File.ReadAllText(Path.Combine(args.OutputDir, "checkpoint-12", Trainer.SchedulerFile)));
+        Assert.True(scheduler.RootElement.GetProperty("loss_scale").GetDouble() >= 1);
     }
 }
