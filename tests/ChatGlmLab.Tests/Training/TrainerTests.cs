@@ -345,3 +345,63 @@ public sealed class Fp16TrainingTests : IDisposable
         Assert.True(scheduler.RootElement.GetProperty("loss_scale").GetDouble() >= 1);
     }
 }
+
+/// <summary>The pipeline's batch format: explicit masks and 2-D positions reach the model unchanged.</summary>
+[Collection(TorchGlobalRandomCollection.Name)]
+public sealed class BatchContractTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    /// <summary>Wraps a source and adds the mask and positions the model would derive itself.</summary>
+    private sealed class ExplicitInputsSource(IBatchSource inner, ChatGlmLab.Modeling.ChatGlmConfig config) : IBatchSource
+    {
+        public int BatchCount => inner.BatchCount;
+        public IEnumerable<TrainingBatch> Batches(int epoch, int seed)
+        {
+            foreach (var b in inner.Batches(epoch, seed))
+            {
+                long rows = b.InputIds.shape[0], length = b.InputIds.shape[1];
+                var layout = ChatGlmLab.Modeling.ChatGlmInputs.Layout(b.InputIds.data<long>().ToArray(), rows, length, config);
+                yield return b with
+                {
+                    AttentionMask = ChatGlmLab.Modeling.ChatGlmInputs.BuildAttentionMask(layout, length, CPU),
+                    PositionIds = ChatGlmLab.Modeling.ChatGlmInputs.BuildPositionIds(layout, length, CPU),
+                };
+            }
+        }
+    }
+
+    [Fact]
+    public void ExplicitMasksAndPositionsTrainLikeDerivedOnes()
+    {
+        IReadOnlyList<StepLoss> Run(bool explicitInputs)
+        {
+            using var model = TinyTrainingData.LoadModel();
+            IBatchSource source = TinyTrainingData.Source(8, 4);
+            if (explicitInputs) source = new ExplicitInputsSource(source, model.Config);
+            var args = new TrainingArguments { OutputDir = _tmp.Sub($"explicit-{explicitInputs}"), MaxSteps = 4, LearningRate = 1e-2, SaveStrategy = "no", DisableTqdm = true };
+            using var trainer = new Trainer(model, args, new FinetuningOptions { LoraRank = 4 }, source, null, "tiny");
+            return trainer.Train().LossHistory;
+        }
+        var derived = Run(false);
+        var given = Run(true);
+        for (int i = 0; i < derived.Count; i++) Assert.Equal(derived[i].Loss, given[i].Loss, 6);
+    }
+
+    [Fact]
+    public void SourceThatYieldsFewerBatchesThanItReportsIsAnError()
+    {
+        using var model = TinyTrainingData.LoadModel();
+        var args = new TrainingArguments { OutputDir = _tmp.Sub("short"), MaxSteps = 4, SaveStrategy = "no", DisableTqdm = true };
+        using var trainer = new Trainer(model, args, new FinetuningOptions(), new LyingSource(TinyTrainingData.Source(8, 4)), null, "tiny");
+        var e = Assert.Throws<InvalidDataException>(() => trainer.Train());
+        Assert.Contains("reports 3", e.Message);
+    }
+
+    private sealed class LyingSource(IBatchSource inner) : IBatchSource
+    {
+        public int BatchCount => inner.BatchCount + 1;
+        public IEnumerable<TrainingBatch> Batches(int epoch, int seed) => inner.Batches(epoch, seed);
+    }
+}
