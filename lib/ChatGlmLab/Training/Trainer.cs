@@ -92,6 +92,8 @@ public sealed class Trainer : IDisposable
     public TrainResult Train(CancellationToken cancellation = default)
     {
         var source = _trainSource ?? throw new InvalidOperationException("no training data (trainSource is null)");
+        if (Args.EvaluationStrategy != "no" && _evalSource == null)
+            throw new InvalidOperationException($"evaluation_strategy is '{Args.EvaluationStrategy}' but there is no evaluation data (evalSource is null)");
         string outputDir = Args.OutputDir;
         string? resumeDir = ResolveResumeCheckpoint();
         CheckOutputDir(resumeDir);

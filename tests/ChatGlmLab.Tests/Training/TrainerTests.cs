@@ -251,6 +251,17 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void EvaluationWithoutEvalDataFailsBeforeTraining()
+    {
+        string dir = _tmp.Sub("noeval");
+        using var model = TinyTrainingData.LoadModel();
+        using var trainer = new Trainer(model, Args(dir) with { EvaluationStrategy = "steps", EvalSteps = 2 }, LoraOptions, TinyTrainingData.Source(4, 2), null, "tiny");
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Train());
+        Assert.Contains("evaluation_strategy", e.Message);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
     public void LoadBestModelAtEndRestoresTheBestCheckpointsWeights()
     {
         string dir = _tmp.Sub("best");
