@@ -13,10 +13,6 @@ namespace ChatGlmLab.Training;
 /// </summary>
 public static class GradientCheckpointing
 {
-    public static void Enable(ChatGlmForConditionalGeneration model) => model.transformer.LayerRunner = Run;
-
-    public static void Disable(ChatGlmForConditionalGeneration model) => model.transformer.LayerRunner = null;
-
     /// <summary>Runs one block checkpointed when training with gradients, directly otherwise (evaluation, generation).</summary>
     public static Tensor Run(GLMBlock block, Tensor hidden, AttentionContext context)
     {
@@ -51,12 +47,16 @@ public static class GradientCheckpointing
             using (var rng = torch.random.get_rng_state()) call.RandomState = rng.data<byte>().ToArray();
             ctx.save_data("call", call);
             ctx.save_for_backward([hidden]);
-            return call.Block.Forward(hidden, call.Context);   // runs with autograd off (the Function wraps it)
+            // Autograd is off here (the Function wraps forward), but TorchSharp's dispose scope would still hold every
+            // intermediate until the step ends: an inner scope frees them now, which is the point of checkpointing.
+            using var scope = NewDisposeScope();
+            return call.Block.Forward(hidden, call.Context).MoveToOuterDisposeScope();
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
         {
             var call = (BlockCall)ctx.get_data("call");
+            using var scope = NewDisposeScope();   // the recomputed block is freed as soon as its gradients are out
             var hidden = ctx.get_saved_variables()[0];
             var original = call.Context;
             var originalPrefix = original.Prefix;
@@ -97,6 +97,7 @@ public static class GradientCheckpointing
             result.Add(byInput.GetValueOrDefault(hiddenIn)!);
             result.AddRange(prefixInputs.Select(t => byInput.GetValueOrDefault(t)!));
             result.AddRange(parameters.Select(p => byInput.GetValueOrDefault(p)!));
+            foreach (var g in result) g?.MoveToOuterDisposeScope();
             return result;
         }
     }

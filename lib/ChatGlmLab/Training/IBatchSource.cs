@@ -10,9 +10,6 @@ public interface IBatchSource
     /// <summary>Number of batches in every epoch.</summary>
     int BatchCount { get; }
 
-    /// <summary>Number of examples (rows) in every epoch.</summary>
-    int ExampleCount { get; }
-
     /// <summary>The batches of one epoch, in order. The caller owns (and disposes) the tensors it receives.</summary>
     IEnumerable<TrainingBatch> Batches(int epoch, int seed);
 }

@@ -27,7 +27,7 @@ public sealed class InMemoryBatchSource : IBatchSource
     }
 
     public int BatchCount => (_rows.Count + _batchSize - 1) / _batchSize;
-    public int ExampleCount => _rows.Count;
+    public int RowCount => _rows.Count;
 
     public IEnumerable<TrainingBatch> Batches(int epoch, int seed)
     {

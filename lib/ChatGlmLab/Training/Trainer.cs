@@ -83,7 +83,6 @@ public sealed class Trainer : IDisposable
         if (_parameters.Count == 0 && trainSource != null && finetuningOptions.Type != FinetuningType.None)
             throw new InvalidOperationException("the model has no trainable parameters");
 
-        if (trainingArgs.GradientCheckpointing) GradientCheckpointing.Enable(model);
         _optimizer = AdamW.For(_parameters, trainingArgs);
         if (trainingArgs.Fp16) _lossScaler = new DynamicLossScaler();
         _nonEmbeddingParameters = TrainableParameters.All - model.transformer.word_embeddings.weight.numel();
@@ -93,6 +92,8 @@ public sealed class Trainer : IDisposable
     public TrainResult Train(CancellationToken cancellation = default)
     {
         var source = _trainSource ?? throw new InvalidOperationException("no training data (trainSource is null)");
+        if (Args.EvaluationStrategy != "no" && _evalSource == null)
+            throw new InvalidOperationException($"evaluation_strategy is '{Args.EvaluationStrategy}' but there is no evaluation data (evalSource is null)");
         string outputDir = Args.OutputDir;
         string? resumeDir = ResolveResumeCheckpoint();
         CheckOutputDir(resumeDir);
@@ -129,73 +130,81 @@ public sealed class Trainer : IDisposable
         string? lastCheckpoint = resumeDir ?? TrainingCheckpoints.Latest(outputDir);
         bool done = State.GlobalStep >= maxSteps;
         _model.train();
-
-        for (int epoch = startEpoch; epoch < numEpochs && !done; epoch++)
+        var previousRunner = _model.transformer.LayerRunner;
+        _model.transformer.LayerRunner = Args.GradientCheckpointing ? GradientCheckpointing.Run : ScopedLayers.Run;
+        try
         {
-            using var batchIterator = source.Batches(epoch, Args.Seed).GetEnumerator();
-            int skip = epoch == startEpoch ? updatesDoneInStartEpoch * accumulation : 0;
-            double stepLoss = 0;
-            IReadOnlyDictionary<string, double>? evalMetrics = null;
-            for (int i = 0; i < batchesPerEpoch; i++)
+            for (int epoch = startEpoch; epoch < numEpochs && !done; epoch++)
             {
-                int stepStart = i / accumulation * accumulation;
-                int microBatchesInStep = Math.Min(accumulation, batchesPerEpoch - stepStart);
-                using (var scope = NewDisposeScope())
+                using var batchIterator = source.Batches(epoch, Args.Seed).GetEnumerator();
+                int skip = epoch == startEpoch ? updatesDoneInStartEpoch * accumulation : 0;
+                double stepLoss = 0;
+                IReadOnlyDictionary<string, double>? evalMetrics = null;
+                for (int i = 0; i < batchesPerEpoch; i++)
                 {
-                    // The batch is created inside the scope, so its tensors go with it.
-                    if (!batchIterator.MoveNext())
-                        throw new InvalidDataException($"the training source yielded {i} batches in epoch {epoch} but reports {batches}");
-                    if (i < skip) continue;   // resuming: these batches were trained on before the checkpoint
-                    var batch = batchIterator.Current;
-                    double loss = ForwardBackward(batch, microBatchesInStep);
-                    if (!double.IsFinite(loss))
+                    int stepStart = i / accumulation * accumulation;
+                    int microBatchesInStep = Math.Min(accumulation, batchesPerEpoch - stepStart);
+                    using (var scope = NewDisposeScope())
                     {
-                        bar.Finish();
-                        throw new NonFiniteLossException(
-                            $"Training stopped: the loss is {loss} at step {State.GlobalStep + 1} (epoch {epoch}, batch {i}). " +
-                            (lastCheckpoint != null
-                                ? $"The last good checkpoint is {lastCheckpoint}; resume from it with a lower learning_rate, or check the data."
-                                : "No checkpoint was saved before it; lower learning_rate or check the data."),
-                            State.GlobalStep + 1, loss, lastCheckpoint);
+                        // The batch is created inside the scope, so its tensors go with it.
+                        if (!batchIterator.MoveNext())
+                            throw new InvalidDataException($"the training source yielded {i} batches in epoch {epoch} but reports {batches}");
+                        if (i < skip) continue;   // resuming: these batches were trained on before the checkpoint
+                        var batch = batchIterator.Current;
+                        double loss = ForwardBackward(batch, microBatchesInStep);
+                        if (!double.IsFinite(loss))
+                        {
+                            bar.Finish();
+                            throw new NonFiniteLossException(
+                                $"Training stopped: the loss is {loss} at step {State.GlobalStep + 1} (epoch {epoch}, batch {i}). " +
+                                (lastCheckpoint != null
+                                    ? $"The last good checkpoint is {lastCheckpoint}; resume from it with a lower learning_rate, or check the data."
+                                    : "No checkpoint was saved before it; lower learning_rate or check the data."),
+                                State.GlobalStep + 1, loss, lastCheckpoint);
+                        }
+                        stepLoss += loss / microBatchesInStep;
+                        tokens += batch.Tokens;
+                        rows += batch.Rows;
+                        State.TotalFlos += 6.0 * batch.Tokens * _nonEmbeddingParameters;
                     }
-                    stepLoss += loss / microBatchesInStep;
-                    tokens += batch.Tokens;
-                    rows += batch.Rows;
-                    State.TotalFlos += 6.0 * batch.Tokens * _nonEmbeddingParameters;
+                    if (i + 1 - stepStart < microBatchesInStep) continue;
+
+                    double learningRate = schedule.LearningRateAt(State.GlobalStep);
+                    OptimizerStep(learningRate);
+                    State.GlobalStep++;
+                    _stepsThisRun++;
+                    State.Epoch = epoch + (double)(i + 1) / batchesPerEpoch;
+                    history.Add(new StepLoss(State.GlobalStep, stepLoss, learningRate));
+                    lossSinceLog += stepLoss;
+                    stepsSinceLog++;
+                    double nextLearningRate = schedule.LearningRateAt(State.GlobalStep);
+
+                    if (State.GlobalStep % Args.LoggingSteps == 0 || (Args.LoggingFirstStep && State.GlobalStep == 1))
+                    {
+                        // HF logs the mean loss since the last log, rounded to 4 digits, and the rate of the next update.
+                        Log(new() { ["loss"] = Math.Round(lossSinceLog / stepsSinceLog, 4), ["learning_rate"] = nextLearningRate });
+                        lossSinceLog = 0;
+                        stepsSinceLog = 0;
+                    }
+                    evalMetrics = null;
+                    if (Args.EvaluationStrategy == "steps" && State.GlobalStep % Args.EffectiveEvalSteps == 0)
+                        evalMetrics = EvaluateAndLog();
+                    if (Args.SaveStrategy == "steps" && State.GlobalStep % Args.SaveSteps == 0)
+                        lastCheckpoint = SaveCheckpoint(evalMetrics);
+
+                    bar.Update(State.GlobalStep, stepLoss, nextLearningRate, force: State.GlobalStep >= maxSteps);
+                    StepCompleted?.Invoke(new TrainerStepInfo(State.GlobalStep, maxSteps, stepLoss, learningRate, State.Epoch));
+                    stepLoss = 0;
+                    cancellation.ThrowIfCancellationRequested();
+                    if (State.GlobalStep >= maxSteps) { done = true; break; }
                 }
-                if (i + 1 - stepStart < microBatchesInStep) continue;
-
-                double learningRate = schedule.LearningRateAt(State.GlobalStep);
-                OptimizerStep(learningRate);
-                State.GlobalStep++;
-                _stepsThisRun++;
-                State.Epoch = epoch + (double)(i + 1) / batchesPerEpoch;
-                history.Add(new StepLoss(State.GlobalStep, stepLoss, learningRate));
-                lossSinceLog += stepLoss;
-                stepsSinceLog++;
-                double nextLearningRate = schedule.LearningRateAt(State.GlobalStep);
-
-                if (State.GlobalStep % Args.LoggingSteps == 0 || (Args.LoggingFirstStep && State.GlobalStep == 1))
-                {
-                    // HF logs the mean loss since the last log, rounded to 4 digits, and the rate of the next update.
-                    Log(new() { ["loss"] = Math.Round(lossSinceLog / stepsSinceLog, 4), ["learning_rate"] = nextLearningRate });
-                    lossSinceLog = 0;
-                    stepsSinceLog = 0;
-                }
-                evalMetrics = null;
-                if (Args.EvaluationStrategy == "steps" && State.GlobalStep % Args.EffectiveEvalSteps == 0)
-                    evalMetrics = EvaluateAndLog();
-                if (Args.SaveStrategy == "steps" && State.GlobalStep % Args.SaveSteps == 0)
-                    lastCheckpoint = SaveCheckpoint(evalMetrics);
-
-                bar.Update(State.GlobalStep, stepLoss, nextLearningRate, force: State.GlobalStep >= maxSteps);
-                StepCompleted?.Invoke(new TrainerStepInfo(State.GlobalStep, maxSteps, stepLoss, learningRate, State.Epoch));
-                stepLoss = 0;
-                cancellation.ThrowIfCancellationRequested();
-                if (State.GlobalStep >= maxSteps) { done = true; break; }
+                if (Args.EvaluationStrategy == "epoch") evalMetrics = EvaluateAndLog();
+                if (Args.SaveStrategy == "epoch") lastCheckpoint = SaveCheckpoint(evalMetrics);
             }
-            if (Args.EvaluationStrategy == "epoch") evalMetrics = EvaluateAndLog();
-            if (Args.SaveStrategy == "epoch") lastCheckpoint = SaveCheckpoint(evalMetrics);
+        }
+        finally
+        {
+            _model.transformer.LayerRunner = previousRunner;
         }
         bar.Finish();
         double seconds = _runClock.Elapsed.TotalSeconds;

@@ -18,10 +18,13 @@ public sealed record TrainingBenchmarkOptions
     public IReadOnlyList<string> Methods { get; init; } = ["lora", "full"];
     public IReadOnlyList<bool> Bf16 { get; init; } = [false, true];
     public bool GradientCheckpointing { get; init; }
+    /// <summary>torch intra-op threads for the run (0 = leave as is). On a shared, oversubscribed machine one
+    /// thread can beat two by a wide margin, because every parallel op waits for the second thread to be scheduled.</summary>
+    public int Threads { get; init; }
 }
 
 /// <summary>One configuration's figures: training tokens per second, seconds per update, peak resident memory.</summary>
-public sealed record TrainingBenchmarkResult(string Method, string ComputeType, bool GradientCheckpointing, int BatchSize, int SequenceLength,
+public sealed record TrainingBenchmarkResult(string Method, string ComputeType, bool GradientCheckpointing, int Threads, int BatchSize, int SequenceLength,
     double TokensPerSecond, double SecondsPerStep, double PeakRssMb, long TrainableParameters, double TrainablePercent);
 
 /// <summary>Resident memory over a long run of small steps (a leak shows as growth after the warm-up).</summary>
@@ -38,11 +41,20 @@ public static class TrainingBenchmark
     public static IReadOnlyList<TrainingBenchmarkResult> Run(TrainingBenchmarkOptions? options = null)
     {
         options ??= new TrainingBenchmarkOptions();
-        var results = new List<TrainingBenchmarkResult>();
-        foreach (var method in options.Methods)
-            foreach (var bf16 in options.Bf16)
-                results.Add(RunOne(options, method, bf16));
-        return results;
+        int threads = get_num_threads();
+        if (options.Threads > 0) set_num_threads(options.Threads);
+        try
+        {
+            var results = new List<TrainingBenchmarkResult>();
+            foreach (var method in options.Methods)
+                foreach (var bf16 in options.Bf16)
+                    results.Add(RunOne(options, method, bf16));
+            return results;
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
     }
 
     private static TrainingBenchmarkResult RunOne(TrainingBenchmarkOptions options, string method, bool bf16)
@@ -66,7 +78,7 @@ public static class TrainingBenchmark
             clock.Stop();
             double seconds = clock.Elapsed.TotalSeconds;
             double tokens = (double)options.MeasuredSteps * options.BatchSize * options.SequenceLength;
-            return new TrainingBenchmarkResult(method, trainer.ComputeType.ToString(), options.GradientCheckpointing, options.BatchSize, options.SequenceLength,
+            return new TrainingBenchmarkResult(method, trainer.ComputeType.ToString(), options.GradientCheckpointing, get_num_threads(), options.BatchSize, options.SequenceLength,
                 tokens / seconds, seconds / options.MeasuredSteps, result.PeakResidentBytes / 1048576.0,
                 result.TrainableParameters.Trainable, result.TrainableParameters.Percent);
         }

@@ -251,6 +251,17 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void EvaluationWithoutEvalDataFailsBeforeTraining()
+    {
+        string dir = _tmp.Sub("noeval");
+        using var model = TinyTrainingData.LoadModel();
+        using var trainer = new Trainer(model, Args(dir) with { EvaluationStrategy = "steps", EvalSteps = 2 }, LoraOptions, TinyTrainingData.Source(4, 2), null, "tiny");
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Train());
+        Assert.Contains("evaluation_strategy", e.Message);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
     public void LoadBestModelAtEndRestoresTheBestCheckpointsWeights()
     {
         string dir = _tmp.Sub("best");
@@ -300,10 +311,13 @@ public sealed class GradientCheckpointingTests : IDisposable
                 SaveStrategy = "no", DisableTqdm = true, Seed = 5, GradientCheckpointing = checkpointing,
             };
             using var trainer = new Trainer(model, args, options, TinyTrainingData.Source(8, 4), null, "tiny");
+            bool enabled = false;
+            trainer.StepCompleted += _ => enabled = Equals(model.transformer.LayerRunner, (Func<ChatGlmLab.Modeling.GLMBlock, Tensor, ChatGlmLab.Modeling.AttentionContext, Tensor>)GradientCheckpointing.Run);
             var result = trainer.Train();
+            Assert.Null(model.transformer.LayerRunner);   // restored after training
             var weights = model.named_parameters().Where(p => p.parameter.requires_grad).OrderBy(p => p.name, StringComparer.Ordinal)
                 .SelectMany(p => p.parameter.detach().flatten().data<float>().ToArray()).ToArray();
-            return (result.LossHistory, weights, model.transformer.LayerRunner != null);
+            return (result.LossHistory, weights, enabled);
         }
         var plain = Run(false);
         var checkpointed = Run(true);
@@ -313,5 +327,92 @@ public sealed class GradientCheckpointingTests : IDisposable
         Assert.Equal(plain.Weights.Length, checkpointed.Weights.Length);
         for (int i = 0; i < plain.Weights.Length; i++) Assert.Equal(plain.Weights[i], checkpointed.Weights[i], 5);
         Assert.True(plain.Losses[^1].Loss != plain.Losses[0].Loss);
+    }
+}
+
+/// <summary>fp16 compute (meant for CUDA; float16 kernels also run on the CPU) with loss scaling and float32 masters.</summary>
+[Collection(TorchGlobalRandomCollection.Name)]
+public sealed class Fp16TrainingTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public void Fp16LoraTrainsWithLossScaling()
+    {
+        using var model = TinyTrainingData.LoadModel();
+        var args = new TrainingArguments
+        {
+            OutputDir = _tmp.Sub("fp16"), MaxSteps = 12, LearningRate = 1e-2, LoggingSteps = 4, SaveStrategy = "steps", SaveSteps = 6,
+            DisableTqdm = true, Fp16 = true,
+        };
+        using var trainer = new Trainer(model, args, new FinetuningOptions { LoraRank = 4 }, TinyTrainingData.Source(8, 4), null, "tiny");
+        Assert.Equal(ScalarType.Float16, trainer.ComputeType);
+        var result = trainer.Train();
+        Assert.All(result.LossHistory, h => Assert.True(double.IsFinite(h.Loss)));
+        Assert.True(result.LossHistory[^1].Loss < result.LossHistory[0].Loss);
+        // The scaler's state is part of the checkpoint.
+        using var scheduler = JsonDocument.Parse(File.ReadAllText(Path.Combine(args.OutputDir, "checkpoint-12", Trainer.SchedulerFile)));
+        Assert.True(scheduler.RootElement.GetProperty("loss_scale").GetDouble() >= 1);
+    }
+}
+
+/// <summary>The pipeline's batch format: explicit masks and 2-D positions reach the model unchanged.</summary>
+[Collection(TorchGlobalRandomCollection.Name)]
+public sealed class BatchContractTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    /// <summary>Wraps a source and adds the mask and positions the model would derive itself.</summary>
+    private sealed class ExplicitInputsSource(IBatchSource inner, ChatGlmLab.Modeling.ChatGlmConfig config) : IBatchSource
+    {
+        public int BatchCount => inner.BatchCount;
+        public IEnumerable<TrainingBatch> Batches(int epoch, int seed)
+        {
+            foreach (var b in inner.Batches(epoch, seed))
+            {
+                long rows = b.InputIds.shape[0], length = b.InputIds.shape[1];
+                var layout = ChatGlmLab.Modeling.ChatGlmInputs.Layout(b.InputIds.data<long>().ToArray(), rows, length, config);
+                yield return b with
+                {
+                    AttentionMask = ChatGlmLab.Modeling.ChatGlmInputs.BuildAttentionMask(layout, length, CPU),
+                    PositionIds = ChatGlmLab.Modeling.ChatGlmInputs.BuildPositionIds(layout, length, CPU),
+                };
+            }
+        }
+    }
+
+    [Fact]
+    public void ExplicitMasksAndPositionsTrainLikeDerivedOnes()
+    {
+        IReadOnlyList<StepLoss> Run(bool explicitInputs)
+        {
+            using var model = TinyTrainingData.LoadModel();
+            IBatchSource source = TinyTrainingData.Source(8, 4);
+            if (explicitInputs) source = new ExplicitInputsSource(source, model.Config);
+            var args = new TrainingArguments { OutputDir = _tmp.Sub($"explicit-{explicitInputs}"), MaxSteps = 4, LearningRate = 1e-2, SaveStrategy = "no", DisableTqdm = true };
+            using var trainer = new Trainer(model, args, new FinetuningOptions { LoraRank = 4 }, source, null, "tiny");
+            return trainer.Train().LossHistory;
+        }
+        var derived = Run(false);
+        var given = Run(true);
+        for (int i = 0; i < derived.Count; i++) Assert.Equal(derived[i].Loss, given[i].Loss, 6);
+    }
+
+    [Fact]
+    public void SourceThatYieldsFewerBatchesThanItReportsIsAnError()
+    {
+        using var model = TinyTrainingData.LoadModel();
+        var args = new TrainingArguments { OutputDir = _tmp.Sub("short"), MaxSteps = 4, SaveStrategy = "no", DisableTqdm = true };
+        using var trainer = new Trainer(model, args, new FinetuningOptions(), new LyingSource(TinyTrainingData.Source(8, 4)), null, "tiny");
+        var e = Assert.Throws<InvalidDataException>(() => trainer.Train());
+        Assert.Contains("reports 3", e.Message);
+    }
+
+    private sealed class LyingSource(IBatchSource inner) : IBatchSource
+    {
+        public int BatchCount => inner.BatchCount + 1;
+        public IEnumerable<TrainingBatch> Batches(int epoch, int seed) => inner.Batches(epoch, seed);
     }
 }
