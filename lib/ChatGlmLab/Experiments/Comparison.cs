@@ -94,18 +94,18 @@ public static class Comparison
         Predictor.WritePredictions(Path.Combine(dir, "generated_predictions.jsonl"), labels, predictions);
         var generation = GenerationMetrics.Compute(predictions, labels).Corpus;
         var evaluation = new NerEvaluation(builder, parser);
-        var gold = evaluation.GoldHistory(devExamples, devRecords, predictions, predictor.GeneratedTokens);
+        var gold = evaluation.GoldHistory(devExamples, devRecords, predictions);
         var cascade = evaluation.Cascade(devExamples, predictor);
         Trainer.WriteResults(dir, "predict", generation.ToDictionary("predict_"));
         double seconds = clock.Elapsed.TotalSeconds;
-        log($"{name}: BLEU-4 {generation.Bleu4:F2}, ROUGE-L {generation.RougeL:F2}, entity F1 gold-history {gold.Raw.Micro.F1 * 100:F1} (grounded {gold.Grounded.Micro.F1 * 100:F1}), " +
+        log($"{name}: BLEU-4 {generation.Bleu4:F2}, ROUGE-L {generation.RougeL:F2}, entity F1 gold-history {gold.Micro.F1 * 100:F1}, " +
             $"cascade {cascade.Raw.Micro.F1 * 100:F1} (grounded {cascade.Grounded.Micro.F1 * 100:F1}) in {seconds:F0} s");
 
         var trainable = train?.TrainableParameters ?? TrainableParameters.Of(model) with { Trainable = 0 };
         var result = new MethodResult
         {
             Name = name, FinetuningType = type, Settings = settings, LearningRate = lr, Generation = generation,
-            GoldHistory = gold.Raw, GoldHistoryGrounded = gold.Grounded, Cascade = cascade.Raw, CascadeGrounded = cascade.Grounded,
+            GoldHistory = gold, Cascade = cascade.Raw, CascadeGrounded = cascade.Grounded,
             TrainableParameters = trainable.Trainable, AllParameters = trainable.All, TrainablePercent = trainable.Percent,
             PeakResidentBytes = train?.PeakResidentBytes ?? ProcessMemory.PeakResidentBytes(),
             TrainSeconds = train?.Seconds ?? 0, TrainTokensPerSecond = train?.TokensPerSecond ?? 0, TrainLoss = train?.TrainLoss,

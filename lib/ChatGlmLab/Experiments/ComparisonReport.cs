@@ -22,7 +22,6 @@ public static class ComparisonReport
             ("ROUGE-2", Col(m => F(m.Generation.Rouge2))),
             ("ROUGE-L", Col(m => F(m.Generation.RougeL))),
             ("entity F1, gold history", Col(m => Pct(m.GoldHistory.Micro.F1))),
-            ("entity F1, gold history, grounded", Col(m => Pct(m.GoldHistoryGrounded.Micro.F1))),
             ("entity F1, cascade", Col(m => Pct(m.Cascade.Micro.F1))),
             ("entity F1, cascade, grounded", Col(m => Pct(m.CascadeGrounded.Micro.F1))),
             ("entity P / R, cascade", Col(m => $"{Pct(m.Cascade.Micro.Precision)} / {Pct(m.Cascade.Micro.Recall)}")),

@@ -14,7 +14,6 @@ public sealed record MethodResult
     /// <summary>Gold-history predictions on the dev records: the toolkit's BLEU-4 / ROUGE (×100).</summary>
     [JsonPropertyName("generation")] public required GenerationScores Generation { get; init; }
     [JsonPropertyName("entity_gold_history")] public required EntityEvaluation GoldHistory { get; init; }
-    [JsonPropertyName("entity_gold_history_grounded")] public required EntityEvaluation GoldHistoryGrounded { get; init; }
     [JsonPropertyName("entity_cascade")] public required EntityEvaluation Cascade { get; init; }
     [JsonPropertyName("entity_cascade_grounded")] public required EntityEvaluation CascadeGrounded { get; init; }
     [JsonPropertyName("trainable_params")] public long TrainableParameters { get; init; }

@@ -4,7 +4,7 @@ using ChatGlmLab.Metrics;
 
 namespace ChatGlmLab.Experiments;
 
-/// <summary>Entity-level scores of one way of reading a model's answers.</summary>
+/// <summary>Entity-level scores of the cascade, raw and with grounded answers.</summary>
 public sealed record NerScores(EntityEvaluation Raw, EntityEvaluation Grounded, long GeneratedTokens, int Questions);
 
 /// <summary>
@@ -20,21 +20,21 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
 
     public static IReadOnlyList<TypedSpan> Gold(NerExample e) => e.Entities.Select(x => new TypedSpan(x.Type, x.Start, x.End)).ToList();
 
-    /// <summary>Scores predictions made for <paramref name="records"/> (built from <paramref name="examples"/> by the builder, in order).</summary>
-    public NerScores GoldHistory(IReadOnlyList<NerExample> examples, IReadOnlyList<NerInstructionRecord> records, IReadOnlyList<string> predictions, long generatedTokens)
+    /// <summary>
+    /// Scores predictions made for <paramref name="records"/> (built from <paramref name="examples"/> by the builder, in order).
+    /// Spans come from the turn-3 answers, each asked about a gold mention, so this measures position answering given
+    /// gold context; grounding is not applied here (it would copy the gold mention's position).
+    /// </summary>
+    public EntityEvaluation GoldHistory(IReadOnlyList<NerExample> examples, IReadOnlyList<NerInstructionRecord> records, IReadOnlyList<string> predictions)
     {
-        var raw = new EntityScorer();
-        var grounded = new EntityScorer();
+        var scorer = new EntityScorer();
         foreach (var sentence in records.Select((r, i) => (Record: r, Prediction: predictions[i])).GroupBy(x => x.Record.SentenceIndex))
         {
             var example = examples[sentence.Key];
             var answers = sentence.Select(x => NerTurnAnswer.From(x.Record, x.Prediction)).ToList();
-            Score(raw, example, parser.ParseThreeTurn(example.Text, answers));
-            var fixedAnswers = answers.Select(a => a.Turn == NerTurnKind.Positions
-                ? a with { Answer = _grounding.Positions(example.Text, a.Type!, a.Mention!, a.Answer) } : a).ToList();
-            Score(grounded, example, parser.ParseThreeTurn(example.Text, fixedAnswers));
+            Score(scorer, example, parser.ParseThreeTurn(example.Text, answers));
         }
-        return new NerScores(raw.Result(), grounded.Result(), generatedTokens, records.Count);
+        return scorer.Result();
     }
 
     /// <summary>Runs the cascade with <paramref name="predictor"/> (batched across sentences, turn by turn).</summary>
