@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Serialization;
+
+namespace ChatGlmLab.Cli;
+
+/// <summary>A command line the user got wrong (unknown, malformed or conflicting arguments): exit code 2.</summary>
+public sealed class CliUsageException(string message) : Exception(message);
+
+/// <summary>
+/// The arguments one command accepts: every <c>[JsonPropertyName]</c> property of the options records it
+/// binds (so the names are exactly the Python toolkit's), plus extra names the command reads itself.
+/// Parses <c>--name value</c>, <c>--name=value</c> and boolean flags (<c>--flag</c>, <c>--flag true/false</c>).
+/// </summary>
+public sealed class ArgumentSpec
+{
+    private readonly Dictionary<string, Type> _types = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+
+    public ArgumentSpec(string command, params Type[] records)
+    {
+        Command = command;
+        foreach (var record in records)
+            foreach (var (name, property) in BindableProperties(record))
+                _types.TryAdd(name, property.PropertyType);
+    }
+
+    public string Command { get; }
+
+    /// <summary>Every accepted name (aliases included), sorted.</summary>
+    public IReadOnlyList<string> Names => _types.Keys.Concat(_aliases.Keys).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>A name the command reads itself (not a property of a bound record).</summary>
+    public ArgumentSpec With(string name, Type type)
+    {
+        _types[name] = type;
+        return this;
+    }
+
+    /// <summary>Another spelling of a name (e.g. the seed's max_train_samples for max_samples); giving both is an error.</summary>
+    public ArgumentSpec Alias(string alias, string name)
+    {
+        _aliases[alias] = name;
+        return this;
+    }
+
+    public string ValidNamesText() => string.Join(" ", Names.Select(n => "--" + n));
+
+    public ParsedArguments Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Count; i++)
+        {
+            string token = args[i];
+            if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2)
+                throw new CliUsageException($"unexpected '{token}': {Command} takes --name value arguments");
+            string name = token[2..];
+            string? inlineValue = null;
+            int equals = name.IndexOf('=');
+            if (equals >= 0) { inlineValue = name[(equals + 1)..]; name = name[..equals]; }
+            string canonical = _aliases.GetValueOrDefault(name, name);
+            if (!_types.TryGetValue(canonical, out var type))
+                throw new CliUsageException($"unknown argument --{name} for '{Command}'. Valid arguments: {ValidNamesText()}");
+            if (values.ContainsKey(canonical))
+                throw new CliUsageException(canonical == name ? $"--{name} is given twice" : $"--{name} and --{canonical} are the same argument; give one of them");
+
+            string value;
+            bool isBool = (Nullable.GetUnderlyingType(type) ?? type) == typeof(bool);
+            if (inlineValue != null) value = inlineValue;
+            else if (isBool)
+            {
+                // A flag alone means true; an explicit true/false right after it is its value.
+                bool explicitValue = i + 1 < args.Count && IsBooleanText(args[i + 1]);
+                value = explicitValue ? args[++i] : "true";
+            }
+            else
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new CliUsageException($"--{name} needs a value");
+                value = args[++i];
+            }
+            Convert(canonical, value, type);   // fail early, naming the argument
+            values[canonical] = value;
+        }
+        return new ParsedArguments(values);
+    }
+
+    private static bool IsBooleanText(string text) => text.ToLowerInvariant() is "true" or "false";
+
+    /// <summary>The JSON-named, settable (init included) properties of a record.</summary>
+    public static IEnumerable<(string Name, PropertyInfo Property)> BindableProperties(Type record) =>
+        record.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetCustomAttribute<JsonIgnoreAttribute>() == null)
+            .Select(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name, p))
+            .Where(x => x.Name != null)
+            .Select(x => (x.Name!, x.p));
+
+    public static object? Convert(string name, string value, Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        var culture = CultureInfo.InvariantCulture;
+        if (target == typeof(string)) return value;
+        if (target == typeof(bool))
+        {
+            return value.ToLowerInvariant() switch
+            {
+                "true" => true,
+                "false" => false,
+                _ => throw new CliUsageException($"--{name} takes true or false, not '{value}'"),
+            };
+        }
+        if (target == typeof(int) && int.TryParse(value, NumberStyles.Integer, culture, out int i)) return i;
+        if (target == typeof(long) && long.TryParse(value, NumberStyles.Integer, culture, out long l)) return l;
+        if (target == typeof(ulong) && ulong.TryParse(value, NumberStyles.Integer, culture, out ulong u)) return u;
+        if (target == typeof(double) && double.TryParse(value, NumberStyles.Float, culture, out double d)) return d;
+        string kind = target == typeof(double) ? "a number" : "an integer";
+        throw new CliUsageException($"--{name} takes {kind}, not '{value}'");
+    }
+}
+
+/// <summary>The arguments given on one command line, by canonical name, with their raw text.</summary>
+public sealed class ParsedArguments(IReadOnlyDictionary<string, string> values)
+{
+    public bool IsGiven(string name) => values.ContainsKey(name);
+
+    public string? Get(string name) => values.GetValueOrDefault(name);
+
+    public int? GetInt(string name) => values.TryGetValue(name, out var v) ? (int)ArgumentSpec.Convert(name, v, typeof(int))! : null;
+
+    public bool GetBool(string name) => values.TryGetValue(name, out var v) && (bool)ArgumentSpec.Convert(name, v, typeof(bool))!;
+
+    /// <summary>The given names among <paramref name="names"/>, for conflict messages.</summary>
+    public IReadOnlyList<string> GivenAmong(params string[] names) => names.Where(IsGiven).ToList();
+
+    /// <summary>A new <typeparamref name="T"/> with its defaults, and every given argument named like one of its properties set.</summary>
+    public T Bind<T>() where T : new()
+    {
+        object target = new T();   // boxed once so init-only properties of records can be set by reflection
+        foreach (var (name, property) in ArgumentSpec.BindableProperties(typeof(T)))
+            if (values.TryGetValue(name, out var text))
+                property.SetValue(target, ArgumentSpec.Convert(name, text, property.PropertyType));
+        return (T)target;
+    }
+
+    public string Require(string name, string what) =>
+        Get(name) is { Length: > 0 } value ? value : throw new CliUsageException($"--{name} is required ({what})");
+}

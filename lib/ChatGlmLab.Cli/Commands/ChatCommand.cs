@@ -1,0 +1,81 @@
+using ChatGlmLab.Generation;
+using ChatGlmLab.Tokenization;
+
+namespace ChatGlmLab.Cli.Commands;
+
+/// <summary>
+/// The toolkit's infer.py / cli_demo: a multi-turn chat on stdin/stdout with streamed replies. Each line
+/// is a message; <c>clear</c> resets the history, <c>history</c> lists it, <c>exit</c> (or <c>stop</c>) quits.
+/// Generation defaults are chat()'s (sampling, top_p 0.7, temperature 0.95, max_length 2048).
+/// </summary>
+public static class ChatCommand
+{
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("chat", typeof(ModelArguments), typeof(GenerationArguments))
+            // Accepted for the toolkit's command lines: checkpoints are recognised by their files.
+            .With("finetuning_type", typeof(string))
+            .With("prompt_template", typeof(string))
+            .With("seed", typeof(long));
+
+    public static int Run(string[] args, CliContext context)
+    {
+        var given = Spec().Parse(args);
+        var modelArgs = given.Bind<ModelArguments>();
+        ModelSetup.CheckModelArguments(modelArgs);
+        string templateName = given.Get("prompt_template") ?? PromptTemplate.ChatGlmName;
+        if (!PromptTemplate.Names.Contains(templateName))
+            throw new CliUsageException($"--prompt_template '{templateName}' is not one of {string.Join(", ", PromptTemplate.Names)}");
+        long? seed = given.Get("seed") is { } s ? (long)ArgumentSpec.Convert("seed", s, typeof(long))! : null;
+        var options = given.Bind<GenerationArguments>().Apply(ChatSession.ChatDefaults, seed);
+        var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
+        var (model, _) = ChatGlm.LoadPretrained(modelArgs);
+        using var _model = model;
+        var session = new ChatSession(model, tokenizer) { Template = PromptTemplate.Get(templateName) };
+
+        var output = context.Stdout;
+        output.WriteLine($"chatglm-lab chat: {modelArgs.ModelNameOrPath}" + (modelArgs.CheckpointDir is { } c ? $" + {c}" : "") + $", {options.Describe()}");
+        output.WriteLine("Type a message and press Enter; 'clear' resets the history, 'history' lists it, 'exit' quits. Replies are printed here (stdout).");
+        IReadOnlyList<(string Query, string Response)> history = [];
+        while (true)
+        {
+            output.Write("\nUser: ");
+            output.Flush();
+            string? line = context.Stdin.ReadLine();
+            if (line == null) break;
+            string query = line.Trim();
+            if (query.Length == 0) continue;
+            if (query is "exit" or "stop") break;
+            if (query == "clear")
+            {
+                history = [];
+                output.WriteLine("History cleared.");
+                continue;
+            }
+            if (query == "history")
+            {
+                output.WriteLine($"History: {history.Count} turns");
+                for (int i = 0; i < history.Count; i++) output.WriteLine($"  [{i + 1}] {history[i].Query} → {history[i].Response}");
+                continue;
+            }
+
+            output.Write("ChatGLM: ");
+            string printed = "";
+            void Stream(string partial)
+            {
+                // process_response can rewrite earlier characters; print only what extends what is already shown.
+                if (!partial.StartsWith(printed, StringComparison.Ordinal)) return;
+                output.Write(partial[printed.Length..]);
+                output.Flush();
+                printed = partial;
+            }
+            var (response, extended) = session.Chat(query, history, options, Stream);
+            if (response.StartsWith(printed, StringComparison.Ordinal)) output.Write(response[printed.Length..]);
+            else output.Write($"\n(final) {response}");
+            output.WriteLine();
+            history = extended;
+        }
+        output.WriteLine();
+        output.WriteLine($"Bye ({history.Count} turns in the history).");
+        return CliApp.Ok;
+    }
+}

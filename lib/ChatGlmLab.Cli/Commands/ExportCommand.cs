@@ -1,0 +1,59 @@
+using ChatGlmLab.Adapters;
+
+namespace ChatGlmLab.Cli.Commands;
+
+/// <summary>
+/// The toolkit's export_model.py: the base model with --checkpoint_dir applied (LoRA merged, P-Tuning
+/// prefix or Freeze/full weights loaded) saved as one full Hugging Face-layout checkpoint, with the base's
+/// tokenizer files copied, so --output_dir works as --model_name_or_path.
+/// </summary>
+public static class ExportCommand
+{
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("export", typeof(ModelArguments))
+            .With("output_dir", typeof(string))
+            .With("overwrite_output_dir", typeof(bool))
+            // Accepted for the toolkit's command lines: checkpoints are recognised by their files.
+            .With("finetuning_type", typeof(string));
+
+    public static int Run(string[] args, CliContext context)
+    {
+        var given = Spec().Parse(args);
+        var modelArgs = given.Bind<ModelArguments>();
+        ModelSetup.CheckModelArguments(modelArgs);
+        if (modelArgs.QuantizationBit != null)
+            throw new CliUsageException("export writes a float checkpoint; drop --quantization_bit (quantize when loading the export instead)");
+        string outputDir = given.Require("output_dir", "where the merged model is written");
+        if (Path.GetFullPath(outputDir) == Path.GetFullPath(modelArgs.ModelNameOrPath))
+            throw new CliUsageException("--output_dir must differ from --model_name_or_path");
+        if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any() && !given.GetBool("overwrite_output_dir"))
+            throw new CliUsageException($"--output_dir {outputDir} already exists and is not empty; add --overwrite_output_dir");
+
+        var (model, _) = ChatGlm.LoadPretrained(modelArgs);
+        using var _model = model;
+        ModelExport.SavePretrained(model, outputDir);
+        var copied = CopyTokenizerFiles(modelArgs.ModelNameOrPath, outputDir);
+
+        var output = context.Stdout;
+        output.WriteLine($"exported {modelArgs.ModelNameOrPath}" + (modelArgs.CheckpointDir is { } c ? $" + {c}" : "") + " as a full checkpoint");
+        output.WriteLine(copied.Count > 0 ? $"tokenizer files copied: {string.Join(", ", copied)}" : "warning: the base model has no tokenizer files to copy");
+        output.WriteLine($"model: {Path.GetFullPath(outputDir)}");
+        return CliApp.Ok;
+    }
+
+    /// <summary>The tokenizer (config, special tokens, SentencePiece model) and the remote-code .py files HF's from_pretrained needs.</summary>
+    public static List<string> CopyTokenizerFiles(string fromDir, string toDir)
+    {
+        var copied = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(fromDir).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(path);
+            bool isTokenizerFile = name is "tokenizer_config.json" or "special_tokens_map.json" || name.EndsWith(".model", StringComparison.Ordinal)
+                                   || name.EndsWith(".py", StringComparison.Ordinal);
+            if (!isTokenizerFile) continue;
+            File.Copy(path, Path.Combine(toDir, name), overwrite: true);
+            copied.Add(name);
+        }
+        return copied;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.Ner;
+
+namespace ChatGlmLab.Cli.Commands;
+
+/// <summary>
+/// Re-scores a generated_predictions.jsonl (this kit's or the Python toolkit's) with the toolkit's BLEU-4 /
+/// ROUGE / accuracy; with --dataset_file (the records the predictions answer, in order) also entity P/R/F1,
+/// gold spans from the records' answers or from --ner_file. Predictions may cover only the first records
+/// (max_eval_samples).
+/// </summary>
+public static class ScoreCommand
+{
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("score")
+            .With("predictions_file", typeof(string))
+            .With("dataset_file", typeof(string))
+            .With("ner_file", typeof(string))
+            .With("ner_format", typeof(string))
+            .With("output_file", typeof(string));
+
+    public static int Run(string[] args, CliContext context)
+    {
+        var given = Spec().Parse(args);
+        string predictionsPath = given.Require("predictions_file", "a generated_predictions.jsonl");
+        if (given.IsGiven("ner_file") && !given.IsGiven("dataset_file"))
+            throw new CliUsageException("--ner_file needs --dataset_file (the records the predictions answer, to parse the answers into spans)");
+        var (labels, predictions) = PredictionScoring.ReadPredictions(predictionsPath);
+        if (predictions.Count == 0) throw new CliUsageException($"{predictionsPath} has no predictions");
+
+        List<InstructionRecord>? records = null;
+        if (given.Get("dataset_file") is { } datasetPath)
+        {
+            if (!File.Exists(datasetPath)) throw new CliUsageException($"--dataset_file {datasetPath}: file not found");
+            records = InstructionFileReader.Read(datasetPath).Items.ToList();
+            if (records.Count < predictions.Count)
+                throw new CliUsageException($"{predictionsPath} has {predictions.Count} predictions but {datasetPath} only {records.Count} records");
+            records = records.Take(predictions.Count).ToList();
+            for (int i = 0; i < records.Count; i++)
+                if (records[i].Output != labels[i])
+                    throw new CliUsageException($"prediction {i + 1}'s label differs from record {i + 1}'s output: the predictions do not answer {datasetPath} in order");
+        }
+        IReadOnlyList<NerExample>? gold = given.Get("ner_file") is { } nerPath
+            ? NerCorpusFiles.Read(nerPath, given.Get("ner_format"), lenient: false).Items
+            : null;
+
+        var scores = PredictionScoring.Score(labels, predictions, "predict_", records, gold);
+        string outputPath = given.Get("output_file") ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(predictionsPath))!, "predict_scores.json");
+        var document = new Dictionary<string, object?>
+        {
+            ["predictions_file"] = Path.GetFullPath(predictionsPath),
+            ["predictions"] = predictions.Count,
+            ["metrics"] = new SortedDictionary<string, double>(scores.Metrics, StringComparer.Ordinal),
+            ["entity_note"] = scores.EntityNote,
+            ["entities"] = scores.Entities,
+        };
+        File.WriteAllText(outputPath, JsonSerializer.Serialize(document, PredictionScoring.JsonOptions) + "\n");
+
+        var output = context.Stdout;
+        output.WriteLine($"{predictions.Count} predictions from {predictionsPath}");
+        PredictionScoring.PrintMetrics(output, scores.Metrics);
+        output.WriteLine(scores.EntityNote);
+        output.WriteLine($"scores: {Path.GetFullPath(outputPath)}");
+        return CliApp.Ok;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using ChatGlmLab.Adapters;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.Experiments;
+using ChatGlmLab.Generation;
+using ChatGlmLab.Modeling;
+using ChatGlmLab.Training;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Cli.Commands;
+
+/// <summary>
+/// The toolkit's <c>python src/finetune.py</c>: <c>train</c> with --do_train [--do_eval] [--do_predict
+/// --predict_with_generate]; <c>predict</c> is the same run with --do_predict and no training (the seed's
+/// 4.2 inference command). With --do_train, evaluation and prediction use the dev split of --dev_ratio;
+/// without it they use the whole --dataset (the toolkit's split_dataset).
+/// </summary>
+public static class TrainCommand
+{
+    public static ArgumentSpec Spec(string command) =>
+        new ArgumentSpec(command, typeof(ModelArguments), typeof(FinetuningOptions), typeof(TrainingArguments),
+                typeof(DataArguments), typeof(GenerationArguments))
+            .Alias("max_train_samples", "max_samples");
+
+    public static int Run(string[] args, CliContext context) => Execute("train", args, context);
+
+    public static int Execute(string command, string[] args, CliContext context)
+    {
+        var given = Spec(command).Parse(args);
+        var modelArgs = given.Bind<ModelArguments>();
+        var finetuning = given.Bind<FinetuningOptions>();
+        var training = given.Bind<TrainingArguments>();
+        var data = given.Bind<DataArguments>();
+        var generation = given.Bind<GenerationArguments>();
+        var output = context.Stdout;
+
+        if (command == "predict")
+        {
+            if (training.DoTrain)
+                throw new CliUsageException("predict does not train; use 'chatglm-lab train --do_train ...' (add --do_predict --predict_with_generate to predict afterwards)");
+            // predict always generates; the flags are accepted so the toolkit's command line works unchanged.
+            training = training with { DoPredict = true };
+            data = data with { PredictWithGenerate = true };
+        }
+        else if (!training.DoTrain && !training.DoEval && !training.DoPredict)
+            throw new CliUsageException("train needs --do_train (optionally with --do_eval and/or --do_predict --predict_with_generate)");
+
+        ModelSetup.CheckModelArguments(modelArgs);
+        ModelSetup.CheckFinetuningArguments(given, finetuning, modelArgs);
+        ModelSetup.CheckTrainingArguments(training, modelArgs);
+        data.Validate();
+        ModelSetup.CheckDatasets(data);
+        bool evaluates = training.DoEval || training.EvaluationStrategy != "no";
+        if (training.DoPredict && !data.PredictWithGenerate)
+            throw new CliUsageException("--do_predict needs --predict_with_generate (this kit predicts by generating answers)");
+        if (training.DoTrain && (evaluates || training.DoPredict) && data.DevRatio <= 0)
+            throw new CliUsageException("with --do_train, evaluation and prediction use the dev split: give --dev_ratio (e.g. 0.01)");
+        if (training.DoTrain && training.ResumeFromCheckpoint == null && !training.OverwriteOutputDir
+            && Directory.Exists(training.OutputDir) && Directory.EnumerateFileSystemEntries(training.OutputDir).Any())
+            throw new CliUsageException($"--output_dir {training.OutputDir} already exists and is not empty; add --overwrite_output_dir, or --resume_from_checkpoint to continue the run");
+
+        // Data: the registry's datasets, max_samples each; a dev split only when training.
+        var split = InstructionDatasetLoader.Load(new InstructionDatasetRequest(data.Dataset!)
+        {
+            DatasetDir = data.DatasetDir, MaxSamples = data.MaxSamples, DevRatio = training.DoTrain ? data.DevRatio : 0, Seed = (ulong)training.Seed,
+        });
+        foreach (var warning in split.Warnings) context.Stderr.WriteLine($"warning: {warning}");
+        foreach (var report in split.Reports.Where(r => r.RecordsSkipped > 0)) context.Stderr.WriteLine(report.Summary());
+        IReadOnlyList<InstructionRecord> evalRecords = training.DoTrain ? split.Dev : split.Train;
+        if (data.MaxEvalSamples is { } maxEval) evalRecords = evalRecords.Take(maxEval).ToList();
+        output.WriteLine(training.DoTrain
+            ? $"data: {split.Train.Count} training records, {split.Dev.Count} dev records (dev_ratio {data.DevRatio}) from {data.Dataset}"
+            : $"data: {evalRecords.Count} records from {data.Dataset}");
+        if (training.DoTrain && split.Train.Count == 0) throw new CliUsageException("no training records left (check --max_samples / --dev_ratio)");
+        if (!training.DoTrain && evalRecords.Count == 0) throw new CliUsageException($"--dataset {data.Dataset} has no records");
+
+        var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
+        var preprocessor = new SupervisedPreprocessor(tokenizer, data.ToSftOptions());
+        ChatGlmForConditionalGeneration model;
+        if (training.DoTrain)
+            model = ModelSetup.LoadForTraining(modelArgs, finetuning);
+        else
+        {
+            // Without training, float32 unless bf16 is asked for (fp16 matmuls are not a CPU path).
+            var dtype = training.Bf16 && modelArgs.QuantizationBit == null ? ScalarType.BFloat16 : ScalarType.Float32;
+            model = ChatGlm.LoadPretrained(modelArgs with { DType = dtype }).Model;
+        }
+        using var _ = model;
+        output.WriteLine($"model: {modelArgs.ModelNameOrPath}" + (modelArgs.CheckpointDir is { } c ? $" + {c}" : "") +
+                         (modelArgs.QuantizationBit is { } bits ? $" (int{bits})" : ""));
+
+        SftBatchSource? EvalSource() => evaluates
+            ? new SftBatchSource(tokenizer, evalRecords.Select(preprocessor.ForTraining).ToList(), training.PerDeviceEvalBatchSize, shuffle: false)
+            : null;
+        if (training.DoTrain)
+        {
+            var trainSource = new SftBatchSource(tokenizer, split.Train.Select(preprocessor.ForTraining).ToList(), training.PerDeviceTrainBatchSize, shuffle: true);
+            using var trainer = new Trainer(model, training, finetuning, trainSource, EvalSource(), modelArgs.ModelNameOrPath);
+            var p = trainer.TrainableParameters;
+            output.WriteLine($"trainable params: {p.Trainable:N0} || all params: {p.All:N0} || trainable%: {p.Percent:F4}");
+            var result = trainer.Train();
+            output.WriteLine($"train: {result.GlobalStep} steps in {result.Seconds:F1} s, train_loss {result.TrainLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
+            if (training.DoEval)
+                output.WriteLine($"eval: eval_loss {trainer.Evaluate().EvalLoss:F4} on {evalRecords.Count} dev records");
+            output.WriteLine($"trained {FinetuningOptions.NameOf(finetuning.Type)} weights, {FinetuningOptions.FileName}, {TrainingArguments.FileName}, " +
+                             $"trainer_log.jsonl, trainer_state.json, train_results.json: {Path.GetFullPath(training.OutputDir)}");
+        }
+        else if (training.DoEval)
+        {
+            // Evaluation only: nothing is trained, the loss of the loaded (merged) model on the records.
+            using var trainer = new Trainer(model, training, FinetuningOptions.For(FinetuningType.None), null, EvalSource(), modelArgs.ModelNameOrPath);
+            output.WriteLine($"eval: eval_loss {trainer.Evaluate().EvalLoss:F4} on {evalRecords.Count} records");
+            output.WriteLine($"eval_results.json: {Path.GetFullPath(Path.Combine(training.OutputDir, "eval_results.json"))}");
+        }
+
+        if (training.DoPredict)
+        {
+            // The toolkit's gen_kwargs: sampling, top_p 0.7, temperature 0.95, max_target_length + 1 new tokens.
+            var options = generation.Apply(GenerationOptions.ToolkitSampling(data.MaxTargetLength + 1), training.Seed);
+            Predict(model, preprocessor, options, evalRecords, training, context);
+        }
+        return CliApp.Ok;
+    }
+
+    public static void Predict(ChatGlmForConditionalGeneration model, SupervisedPreprocessor preprocessor, GenerationOptions options,
+        IReadOnlyList<InstructionRecord> records, TrainingArguments training, CliContext context)
+    {
+        var output = context.Stdout;
+        string outputDir = training.OutputDir;
+        Directory.CreateDirectory(outputDir);
+        output.WriteLine($"predict: {records.Count} records, {options.Describe()}, max_new_tokens {options.MaxNewTokens?.ToString() ?? "-"}");
+        var clock = Stopwatch.StartNew();
+        var predictor = new Predictor(model, preprocessor, options, training.PerDeviceEvalBatchSize);
+        var predictions = predictor.Predict(records, (done, total) => context.Stderr.Write($"\rpredict: {done}/{total}"));
+        context.Stderr.WriteLine();
+        double seconds = clock.Elapsed.TotalSeconds;
+        var labels = records.Select(r => r.Output).ToList();
+
+        string predictionsPath = Path.Combine(outputDir, "generated_predictions.jsonl");
+        Predictor.WritePredictions(predictionsPath, labels, predictions);
+        var scores = PredictionScoring.Score(labels, predictions, "predict_", records);
+        // HF's predict metrics also carry runtime and throughput.
+        scores.Metrics["predict_samples"] = records.Count;
+        scores.Metrics["predict_runtime"] = Math.Round(seconds, 4);
+        scores.Metrics["predict_samples_per_second"] = Math.Round(records.Count / Math.Max(seconds, 1e-9), 3);
+        Trainer.WriteResults(outputDir, "predict", scores.Metrics);
+        PredictionScoring.PrintMetrics(output, scores.Metrics);
+        output.WriteLine(scores.EntityNote);
+        output.WriteLine($"predictions: {Path.GetFullPath(predictionsPath)}");
+        output.WriteLine($"metrics:     {Path.GetFullPath(Path.Combine(outputDir, "predict_results.json"))}");
+        if (scores.Entities != null)
+        {
+            string entityPath = Path.Combine(outputDir, PredictionScoring.EntityScoresFile);
+            PredictionScoring.WriteEntityScores(entityPath, scores.Entities);
+            output.WriteLine($"entities:    {Path.GetFullPath(entityPath)}");
+        }
+    }
+}

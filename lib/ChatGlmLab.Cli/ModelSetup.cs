@@ -1,0 +1,97 @@
+using ChatGlmLab.Adapters;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Modeling;
+using ChatGlmLab.Tokenization;
+using ChatGlmLab.Training;
+
+namespace ChatGlmLab.Cli;
+
+/// <summary>Checks shared by the commands that load a model, and the loading itself.</summary>
+public static class ModelSetup
+{
+    private static readonly string[] LoraNames = ["lora_rank", "lora_alpha", "lora_dropout", "lora_target"];
+    private static readonly string[] PTuningNames = ["pre_seq_len", "prefix_projection"];
+    private static readonly string[] FreezeNames = ["num_layer_trainable", "name_module_trainable"];
+
+    /// <summary>model_name_or_path must be a model directory; checkpoint dirs must exist; quantization_bit is 4 or 8.</summary>
+    public static void CheckModelArguments(ModelArguments model)
+    {
+        if (string.IsNullOrWhiteSpace(model.ModelNameOrPath))
+            throw new CliUsageException("--model_name_or_path is required (a Hugging Face-layout model directory with config.json)");
+        if (!Directory.Exists(model.ModelNameOrPath))
+            throw new CliUsageException($"--model_name_or_path {model.ModelNameOrPath}: directory not found (this kit loads local model directories only)");
+        if (!File.Exists(Path.Combine(model.ModelNameOrPath, "config.json")))
+            throw new CliUsageException($"--model_name_or_path {model.ModelNameOrPath}: no config.json there (not a Hugging Face-layout model directory)");
+        if (model.QuantizationBit is not (null or 4 or 8))
+            throw new CliUsageException($"--quantization_bit {model.QuantizationBit} is not supported; valid values: 4, 8");
+        foreach (var dir in model.CheckpointDirs)
+            if (!Directory.Exists(dir))
+                throw new CliUsageException($"--checkpoint_dir {dir}: directory not found");
+    }
+
+    /// <summary>
+    /// The toolkit's rules plus the obvious contradictions: options of one method given explicitly
+    /// with another method, and methods that cannot train a quantized base.
+    /// </summary>
+    public static void CheckFinetuningArguments(ParsedArguments given, FinetuningOptions finetuning, ModelArguments model)
+    {
+        FinetuningType type;
+        try { type = finetuning.Type; }
+        catch (ArgumentException e) { throw new CliUsageException("--" + e.Message); }
+        void RejectOthers(string[] names, string method)
+        {
+            var conflicting = given.GivenAmong(names);
+            if (conflicting.Count > 0)
+                throw new CliUsageException(
+                    $"{string.Join(", ", conflicting.Select(n => "--" + n))} only apply to --finetuning_type {method}, but --finetuning_type is {finetuning.FinetuningTypeName}");
+        }
+        if (type != FinetuningType.Lora) RejectOthers(LoraNames, "lora");
+        if (type != FinetuningType.PTuning) RejectOthers(PTuningNames, "p_tuning");
+        if (type != FinetuningType.Freeze) RejectOthers(FreezeNames, "freeze");
+        if (model.QuantizationBit != null && type is FinetuningType.Freeze or FinetuningType.Full)
+            throw new CliUsageException($"--quantization_bit cannot be used with --finetuning_type {finetuning.FinetuningTypeName} (quantized weights cannot be trained); use lora or p_tuning");
+        try { finetuning.Validate(); }
+        catch (ArgumentException e) { throw new CliUsageException(e.Message); }
+    }
+
+    /// <summary>Training-argument checks that need the model arguments too.</summary>
+    public static void CheckTrainingArguments(TrainingArguments training, ModelArguments model)
+    {
+        if (training.Fp16 && model.QuantizationBit != null)
+            throw new CliUsageException("--fp16 cannot be used with --quantization_bit on CPU (the quantized kernels compute in float32/bfloat16); drop --fp16 or use --bf16");
+        try { training.Validate(); }
+        catch (ArgumentException e) { throw new CliUsageException(e.Message); }
+    }
+
+    /// <summary>The dataset names must be in dataset_info.json of dataset_dir (checked before anything heavy runs).</summary>
+    public static void CheckDatasets(DataArguments data)
+    {
+        if (string.IsNullOrWhiteSpace(data.Dataset))
+            throw new CliUsageException("--dataset is required (names from dataset_info.json in --dataset_dir, comma separated)");
+        string registryPath = Path.Combine(data.DatasetDir, DatasetRegistry.FileName);
+        if (!File.Exists(registryPath))
+            throw new CliUsageException($"--dataset_dir {data.DatasetDir}: no {DatasetRegistry.FileName} there");
+        var registry = DatasetRegistry.Load(registryPath);
+        var known = registry.Entries.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in data.Dataset.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            if (!known.Contains(name))
+                throw new CliUsageException($"--dataset {name}: no such dataset in {registryPath}; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+    }
+
+    public static ChatGlmTokenizer LoadTokenizer(string modelDir) =>
+        ChatGlm.TryLoadTokenizer(modelDir)
+        ?? throw new CliUsageException($"--model_name_or_path {modelDir} has no tokenizer (tokenizer_config.json / ice_text.model); copy the tokenizer files into it");
+
+    /// <summary>
+    /// The base model for training, with earlier checkpoints applied; the last LoRA adapter stays an
+    /// adapter when LoRA training continues (the toolkit's resume_lora_training).
+    /// </summary>
+    public static ChatGlmForConditionalGeneration LoadForTraining(ModelArguments model, FinetuningOptions finetuning)
+    {
+        var loaded = ChatGlmForConditionalGeneration.FromPretrained(model.ModelNameOrPath,
+            new ModelLoadOptions { QuantizationBit = model.QuantizationBit });
+        if (model.CheckpointDirs.Count > 0)
+            FineTuning.ApplyCheckpoints(loaded, model.CheckpointDirs, keepLastAdapter: finetuning.Type == FinetuningType.Lora);
+        return loaded;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Metrics;
+
+namespace ChatGlmLab.Cli;
+
+/// <summary>What a set of predictions scored: the toolkit's generation metrics and, for NER records, entity P/R/F1.</summary>
+public sealed record PredictionScores(Dictionary<string, double> Metrics, EntityEvaluation? Entities, string EntityNote);
+
+/// <summary>
+/// Scores predictions like the toolkit (BLEU-4, ROUGE, accuracy with a key prefix) and, when the records
+/// they answer are the kit's NER records (3-turn or single-pass), entity-level P/R/F1 from the parsed
+/// answers. Gold spans come from the records' own outputs, or from a NER file when one is given.
+/// </summary>
+public static class PredictionScoring
+{
+    public const string EntityScoresFile = "predict_entity_scores.json";
+
+    public static PredictionScores Score(IReadOnlyList<string> labels, IReadOnlyList<string> predictions, string prefix,
+        IReadOnlyList<InstructionRecord>? records, IReadOnlyList<NerExample>? goldExamples = null)
+    {
+        var metrics = GenerationMetrics.Compute(predictions, labels).Corpus.ToDictionary(prefix);
+        if (records == null) return new PredictionScores(metrics, null, "entity scores: no records given");
+        var parser = new NerAnswerParser();
+        IReadOnlyList<NerSentenceParse> predicted, goldFromRecords;
+        try
+        {
+            predicted = parser.ParseRecords(records, predictions);
+            goldFromRecords = parser.ParseRecords(records, records.Select(r => r.Output).ToList());
+        }
+        catch (ArgumentException e)
+        {
+            // Not NER records (or records out of sentence order, e.g. a shuffled dev split): generation metrics only.
+            return new PredictionScores(metrics, null, $"entity scores: skipped, the records are not NER records in sentence order ({e.Message})");
+        }
+
+        var scorer = new EntityScorer();
+        for (int s = 0; s < predicted.Count; s++)
+        {
+            IEnumerable<TypedSpan> gold;
+            if (goldExamples != null)
+            {
+                if (s >= goldExamples.Count)
+                    throw new CliUsageException($"the NER file has {goldExamples.Count} sentences but the records have more ({predicted.Count})");
+                if (goldExamples[s].Text != predicted[s].Text)
+                    throw new CliUsageException($"sentence {s + 1} of the NER file differs from the records' sentence: '{goldExamples[s].Text}' vs '{predicted[s].Text}'");
+                gold = goldExamples[s].Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End));
+            }
+            else gold = goldFromRecords[s].Result.Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End));
+            var result = predicted[s].Result;
+            scorer.Add(gold, result.Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End)));
+            scorer.AddUnparsableAnswers(result.UnparsableAnswers);
+            scorer.AddMisalignedPositions(result.PositionMismatches + result.PositionsOutsideText);
+        }
+        var entities = scorer.Result();
+        // Same scale as the toolkit's metrics (×100, 4 decimals).
+        metrics[prefix + "entity_precision"] = Math.Round(entities.Micro.Precision * 100, 4);
+        metrics[prefix + "entity_recall"] = Math.Round(entities.Micro.Recall * 100, 4);
+        metrics[prefix + "entity_f1"] = Math.Round(entities.Micro.F1 * 100, 4);
+        string source = goldExamples != null ? "gold spans from the NER file" : "gold spans from the records' outputs";
+        return new PredictionScores(metrics, entities, $"entity scores: {entities.Sentences} sentences, {source}");
+    }
+
+    /// <summary>Reads generated_predictions.jsonl ({"label", "predict"} per line; this kit's or the Python toolkit's).</summary>
+    public static (List<string> Labels, List<string> Predictions) ReadPredictions(string path)
+    {
+        if (!File.Exists(path)) throw new CliUsageException($"predictions file not found: {path}");
+        var labels = new List<string>();
+        var predictions = new List<string>();
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                labels.Add(doc.RootElement.GetProperty("label").GetString() ?? "");
+                predictions.Add(doc.RootElement.GetProperty("predict").GetString() ?? "");
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{path}:{lineNumber}: expected {{\"label\": ..., \"predict\": ...}} ({e.Message})", e);
+            }
+        }
+        return (labels, predictions);
+    }
+
+    public static void WriteEntityScores(string path, EntityEvaluation entities) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(entities, JsonOptions) + "\n");
+
+    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void PrintMetrics(TextWriter output, IReadOnlyDictionary<string, double> metrics)
+    {
+        foreach (var (key, value) in metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            output.WriteLine($"  {key,-28} {value}");
+    }
+}

@@ -1,0 +1,123 @@
+using ChatGlmLab.Adapters;
+using ChatGlmLab.Cli;
+using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Training;
+
+namespace ChatGlmLab.Tests.Cli;
+
+/// <summary>Bad command lines fail with exit code 2 and say what is wrong, before any model or data is loaded.</summary>
+public sealed class CliArgumentErrorTests
+{
+    // A directory with a config.json is enough: every check here runs before the weights are read.
+    private static readonly string ModelDir = Paths.Fixture("chatglm-tiny");
+    private static readonly string DataDir = Path.Combine(Paths.RepoRoot, "data");
+
+    private static CliRun Train(params string[] extra) => TinyCliModelFixture.Run(
+        ["train", "--do_train", "--model_name_or_path", ModelDir, "--dataset", "maintenance_3turn_train", "--dataset_dir", DataDir,
+         "--output_dir", Path.Combine(Path.GetTempPath(), "chatglmlab-cli-never-written"), .. extra]);
+
+    private static void AssertUsageError(CliRun run, params string[] messageParts)
+    {
+        Assert.True(run.ExitCode == 2, run.ToString());
+        foreach (var part in messageParts) Assert.Contains(part, run.Stderr);
+    }
+
+    [Fact]
+    public void Unknown_argument_lists_the_valid_names_of_the_command()
+    {
+        var run = Train("--lora_rnak", "8");
+        AssertUsageError(run, "unknown argument --lora_rnak", "--lora_rank", "--model_name_or_path", "--per_device_train_batch_size", "--max_new_tokens");
+        var chat = TinyCliModelFixture.Run("chat", "--model_name_or_path", ModelDir, "--learning_rate", "1");
+        AssertUsageError(chat, "unknown argument --learning_rate for 'chat'", "--checkpoint_dir", "--top_p");
+        Assert.DoesNotContain("--per_device_train_batch_size", chat.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--pre_seq_len", "8", "--pre_seq_len only apply to --finetuning_type p_tuning")]
+    [InlineData("--prefix_projection", "true", "--prefix_projection only apply to --finetuning_type p_tuning")]
+    [InlineData("--num_layer_trainable", "2", "--num_layer_trainable only apply to --finetuning_type freeze")]
+    public void P_tuning_and_freeze_options_conflict_with_lora(string name, string value, string message) =>
+        AssertUsageError(Train("--finetuning_type", "lora", name, value), message);
+
+    [Fact]
+    public void Lora_options_conflict_with_p_tuning() =>
+        AssertUsageError(Train("--finetuning_type", "p_tuning", "--lora_rank", "4", "--lora_target", "dense"),
+            "--lora_rank, --lora_target only apply to --finetuning_type lora");
+
+    [Theory]
+    [InlineData("3", "--quantization_bit 3 is not supported; valid values: 4, 8")]
+    [InlineData("16", "valid values: 4, 8")]
+    public void Quantization_bit_must_be_4_or_8(string bits, string message) =>
+        AssertUsageError(Train("--quantization_bit", bits), message);
+
+    [Theory]
+    [InlineData("freeze")]
+    [InlineData("full")]
+    public void Freeze_and_full_cannot_train_a_quantized_base(string type) =>
+        AssertUsageError(Train("--finetuning_type", type, "--quantization_bit", "8"), $"--quantization_bit cannot be used with --finetuning_type {type}");
+
+    [Fact]
+    public void Fp16_with_a_quantized_base_is_rejected_and_fp16_with_bf16_too()
+    {
+        AssertUsageError(Train("--quantization_bit", "4", "--fp16"), "--fp16 cannot be used with --quantization_bit");
+        AssertUsageError(Train("--fp16", "--bf16", "true"), "fp16 and bf16 cannot both be set");
+    }
+
+    [Fact]
+    public void Evaluation_during_training_needs_a_dev_split() =>
+        AssertUsageError(Train("--do_eval"), "give --dev_ratio");
+
+    [Fact]
+    public void Missing_or_wrong_model_path_is_reported()
+    {
+        AssertUsageError(TinyCliModelFixture.Run("train", "--do_train", "--dataset", "maintenance_3turn_train", "--output_dir", "x"),
+            "--model_name_or_path is required");
+        string missing = Path.Combine(Path.GetTempPath(), "no-such-model-" + Guid.NewGuid().ToString("N"));
+        AssertUsageError(TinyCliModelFixture.Run("predict", "--model_name_or_path", missing, "--dataset", "maintenance_3turn_dev", "--output_dir", "x"),
+            $"--model_name_or_path {missing}: directory not found");
+        AssertUsageError(TinyCliModelFixture.Run("export", "--model_name_or_path", DataDir, "--output_dir", "x"), "no config.json");
+    }
+
+    [Fact]
+    public void Missing_or_unknown_dataset_is_reported_with_the_known_names()
+    {
+        AssertUsageError(TinyCliModelFixture.Run("train", "--do_train", "--model_name_or_path", ModelDir, "--dataset_dir", DataDir, "--output_dir", "x"),
+            "--dataset is required");
+        AssertUsageError(TinyCliModelFixture.Run("train", "--do_train", "--model_name_or_path", ModelDir, "--dataset", "maintenance_3turn_train,nope",
+            "--dataset_dir", DataDir, "--output_dir", "x"), "--dataset nope: no such dataset", "maintenance_3turn_dev");
+    }
+
+    [Fact]
+    public void Malformed_values_and_repeated_arguments_name_the_argument()
+    {
+        AssertUsageError(Train("--learning_rate", "fast"), "--learning_rate takes a number, not 'fast'");
+        AssertUsageError(Train("--max_steps", "1.5"), "--max_steps takes an integer, not '1.5'");
+        AssertUsageError(Train("--max_samples", "4", "--max_train_samples", "5"), "--max_train_samples and --max_samples are the same argument");
+        AssertUsageError(Train("--dataset", "again"), "--dataset is given twice");
+        AssertUsageError(Train("stray"), "unexpected 'stray'");
+    }
+
+    [Fact]
+    public void Unknown_command_lists_the_commands()
+    {
+        var run = TinyCliModelFixture.Run("finetune");
+        AssertUsageError(run, "unknown command 'finetune'", "train", "predict", "chat", "export", "score", "data", "pretrain", "compare");
+    }
+
+    [Fact]
+    public void Binder_sets_the_toolkit_names_on_the_kit_records_and_reads_flags()
+    {
+        var given = new ArgumentSpec("t", typeof(TrainingArguments), typeof(FinetuningOptions), typeof(ModelArguments))
+            .Parse(["--fp16", "--learning_rate", "5e-5", "--overwrite_output_dir", "false", "--num_train_epochs", "3.0",
+                    "--lora_target=query_key_value,dense", "--quantization_bit", "4", "--do_train"]);
+        var training = given.Bind<TrainingArguments>();
+        Assert.True(training.Fp16);
+        Assert.True(training.DoTrain);
+        Assert.False(training.OverwriteOutputDir);
+        Assert.Equal(5e-5, training.LearningRate);
+        Assert.Equal(3.0, training.NumTrainEpochs);
+        Assert.Equal(8, training.PerDeviceTrainBatchSize);   // untouched default
+        Assert.Equal(["query_key_value", "dense"], given.Bind<FinetuningOptions>().LoraTargets);
+        Assert.Equal(4, given.Bind<ModelArguments>().QuantizationBit);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using ChatGlmLab.Modeling;
+
+namespace ChatGlmLab.Tests.Cli;
+
+/// <summary>train / predict / export / chat of the CLI in-process on a tiny self-built model and 40 bundled records.</summary>
+public sealed class CliEndToEndTests(TinyCliModelFixture fixture) : IClassFixture<TinyCliModelFixture>
+{
+    [Fact]
+    public void Train_writes_the_adapter_logs_and_dev_split_predictions()
+    {
+        var run = fixture.Training;
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string dir = fixture.TrainOutputDir;
+        using (var adapter = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "adapter_config.json"))))
+            Assert.Equal(8, adapter.RootElement.GetProperty("r").GetInt32());
+        Assert.True(File.Exists(Path.Combine(dir, "finetuning_args.json")));
+        // logging_steps 1: one line with a loss per update (plus the end-of-training and evaluation lines).
+        var log = File.ReadAllLines(Path.Combine(dir, "trainer_log.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(5, log.Count(l => l.GetProperty("loss").ValueKind == JsonValueKind.Number));
+        Assert.Single(log, l => l.GetProperty("eval_loss").ValueKind == JsonValueKind.Number);
+        using (var train = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "train_results.json"))))
+            Assert.True(double.IsFinite(train.RootElement.GetProperty("train_loss").GetDouble()));
+        using (var eval = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "eval_results.json"))))
+            Assert.True(eval.RootElement.GetProperty("eval_loss").GetDouble() > 0);
+        Assert.True(File.Exists(Path.Combine(dir, "training_loss.html")));
+        // 40 records, dev_ratio 0.1 → 4 dev records, max_eval_samples 3 of them predicted.
+        Assert.Contains("36 training records, 4 dev records", run.Stdout);
+        Assert.Equal(3, ReadPredictions(Path.Combine(dir, "generated_predictions.jsonl")).Count);
+        // The dev split is shuffled, so its 3-turn records are not in sentence order: generation metrics only.
+        Assert.Contains("entity scores: skipped", run.Stdout);
+        Assert.Contains(Path.GetFullPath(dir), run.Stdout);
+    }
+
+    [Fact]
+    public void Predict_with_the_trained_adapter_writes_predictions_and_entity_scores()
+    {
+        Assert.True(fixture.Training.ExitCode == 0, fixture.Training.ToString());
+        string output = Path.Combine(fixture.Root, "predict");
+        var run = TinyCliModelFixture.Run("predict", "--do_predict", "--model_name_or_path", fixture.ModelDir, "--checkpoint_dir", fixture.TrainOutputDir,
+            "--dataset", "maintenance_3turn_dev", "--dataset_dir", fixture.DataDir, "--predict_with_generate", "--max_eval_samples", "5",
+            "--output_dir", output, "--max_source_length", "128", "--max_target_length", "24", "--max_new_tokens", "4", "--do_sample", "false");
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var predictions = ReadPredictions(Path.Combine(output, "generated_predictions.jsonl"));
+        Assert.Equal(5, predictions.Count);
+        Assert.Equal("操作部件1$操作部件2$安装动作$目标部件1", predictions[0].Label);   // the dev file's first record
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "predict_results.json")));
+        foreach (var key in new[] { "predict_bleu-4", "predict_rouge-1", "predict_rouge-2", "predict_rouge-l", "predict_accuracy",
+                     "predict_entity_precision", "predict_entity_recall", "predict_entity_f1", "predict_samples" })
+            Assert.True(results.RootElement.TryGetProperty(key, out _), $"missing {key}");
+        Assert.Equal(5, results.RootElement.GetProperty("predict_samples").GetDouble());
+        using var entities = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "predict_entity_scores.json")));
+        // Gold spans parsed from the records' own answers: the first 5 records are 1 complete sentence + part of the next.
+        var micro = entities.RootElement.GetProperty("micro");
+        Assert.True(micro.GetProperty("true_positives").GetInt32() + micro.GetProperty("false_negatives").GetInt32() > 0, micro.ToString());
+        Assert.Contains(Path.GetFullPath(Path.Combine(output, "generated_predictions.jsonl")), run.Stdout);
+
+        // score re-reads the same predictions with the records: the same generation metrics.
+        string scoreFile = Path.Combine(fixture.Root, "rescored.json");
+        var score = TinyCliModelFixture.Run("score", "--predictions_file", Path.Combine(output, "generated_predictions.jsonl"),
+            "--dataset_file", Path.Combine(fixture.DataDir, "maintenance", "dev.3turn.jsonl"), "--output_file", scoreFile);
+        Assert.True(score.ExitCode == 0, score.ToString());
+        using var rescored = JsonDocument.Parse(File.ReadAllText(scoreFile));
+        Assert.Equal(results.RootElement.GetProperty("predict_bleu-4").GetDouble(), rescored.RootElement.GetProperty("metrics").GetProperty("predict_bleu-4").GetDouble());
+        Assert.Equal(results.RootElement.GetProperty("predict_entity_f1").GetDouble(), rescored.RootElement.GetProperty("metrics").GetProperty("predict_entity_f1").GetDouble());
+    }
+
+    [Fact]
+    public void Export_merges_the_adapter_into_a_reloadable_checkpoint_with_the_tokenizer()
+    {
+        Assert.True(fixture.Training.ExitCode == 0, fixture.Training.ToString());
+        string output = Path.Combine(fixture.Root, "exported");
+        var run = TinyCliModelFixture.Run("export", "--model_name_or_path", fixture.ModelDir, "--checkpoint_dir", fixture.TrainOutputDir, "--output_dir", output);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(File.Exists(Path.Combine(output, "tokenizer_config.json")));
+        Assert.Contains(Path.GetFullPath(output), run.Stdout);
+
+        using var exported = ChatGlmForConditionalGeneration.FromPretrained(output);
+        using var merged = ChatGlm.LoadPretrained(new ModelArguments { ModelNameOrPath = fixture.ModelDir, CheckpointDir = fixture.TrainOutputDir }).Model;
+        using var plainBase = ChatGlmForConditionalGeneration.FromPretrained(fixture.ModelDir);
+        const string key = "transformer.layers.0.attention.query_key_value.weight";
+        var exportedWeight = exported.state_dict()[key];
+        Assert.True(exportedWeight.allclose(merged.state_dict()[key]), "export differs from base + adapter");
+        Assert.False(exportedWeight.allclose(plainBase.state_dict()[key]), "export equals the base: the adapter was not merged");
+        Assert.NotNull(ChatGlm.TryLoadTokenizer(output));
+
+        var again = TinyCliModelFixture.Run("export", "--model_name_or_path", fixture.ModelDir, "--output_dir", output);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--overwrite_output_dir", again.Stderr);
+    }
+
+    [Fact]
+    public void Chat_replies_to_each_line_and_keeps_the_history_until_clear()
+    {
+        Assert.True(fixture.Training.ExitCode == 0, fixture.Training.ToString());
+        var run = TinyCliModelFixture.RunWithInput("拧紧螺栓\n标记导管\nhistory\nclear\nhistory\n安装支架\nexit\n不会被读到\n",
+            "chat", "--model_name_or_path", fixture.ModelDir, "--checkpoint_dir", fixture.TrainOutputDir, "--max_new_tokens", "3", "--do_sample", "false");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var replies = run.Stdout.Split('\n').Where(l => l.Contains("ChatGLM: ")).ToList();
+        Assert.Equal(3, replies.Count);
+        Assert.Contains("History: 2 turns", run.Stdout);
+        Assert.Contains("[1] 拧紧螺栓 → ", run.Stdout);
+        Assert.Contains("[2] 标记导管 → ", run.Stdout);
+        Assert.Contains("History cleared.", run.Stdout);
+        Assert.Contains("History: 0 turns", run.Stdout);
+        Assert.Contains("Bye (1 turns in the history)", run.Stdout);
+    }
+
+    private static List<(string Label, string Predict)> ReadPredictions(string path) =>
+        File.ReadAllLines(path).Select(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return (doc.RootElement.GetProperty("label").GetString()!, doc.RootElement.GetProperty("predict").GetString()!);
+        }).ToList();
+}
