@@ -25,7 +25,7 @@ public static class CliApp
         new("chat", "interactive multi-turn chat with streaming (infer.py / cli_demo)", ChatCommand.Run, ChatCommand.Spec),
         new("export", "merge checkpoints into a full Hugging Face-layout model (export_model.py)", ExportCommand.Run, ExportCommand.Spec),
         new("score", "re-score a generated_predictions.jsonl (BLEU-4, ROUGE, entity P/R/F1)", ScoreCommand.Run, ScoreCommand.Spec),
-        new("data", "NER corpora: 'data convert' and 'data stats'", DataCommand.Run, () => null),
+        new("data", "NER corpora: 'data convert' and 'data stats' (data <sub> --help)", DataCommand.Run, () => null),
         new("pretrain", "train a small ChatGLM-architecture base model from scratch on a text corpus", PretrainCommand.Run, PretrainCommand.Spec),
         new("compare", "the CPU comparison of fine-tuning methods", CompareCommand.Run, () => null),
         new("bench", "model forward / decode throughput", BenchCommand.Run, () => null),

@@ -18,16 +18,20 @@ public static class PredictionScoring
 {
     public const string EntityScoresFile = "predict_entity_scores.json";
 
+    /// <param name="records">The records answered, in order; entity scores cover the first <c>records.Count</c> predictions
+    /// (see <see cref="CompleteSentenceRecords"/>), generation metrics all of them.</param>
     public static PredictionScores Score(IReadOnlyList<string> labels, IReadOnlyList<string> predictions, string prefix,
         IReadOnlyList<InstructionRecord>? records, IReadOnlyList<NerExample>? goldExamples = null)
     {
         var metrics = GenerationMetrics.Compute(predictions, labels).Corpus.ToDictionary(prefix);
         if (records == null) return new PredictionScores(metrics, null, "entity scores: no records given");
+        if (records.Count > predictions.Count) throw new ArgumentException($"{records.Count} records but only {predictions.Count} predictions");
+        if (records.Count == 0) return new PredictionScores(metrics, null, "entity scores: skipped, no complete sentence among the predictions");
         var parser = new NerAnswerParser();
         IReadOnlyList<NerSentenceParse> predicted, goldFromRecords;
         try
         {
-            predicted = parser.ParseRecords(records, predictions);
+            predicted = parser.ParseRecords(records, predictions.Take(records.Count).ToList());
             goldFromRecords = parser.ParseRecords(records, records.Select(r => r.Output).ToList());
         }
         catch (ArgumentException e)
@@ -61,6 +65,23 @@ public static class PredictionScoring
         metrics[prefix + "entity_f1"] = Math.Round(entities.Micro.F1 * 100, 4);
         string source = goldExamples != null ? "gold spans from the NER file" : "gold spans from the records' outputs";
         return new PredictionScores(metrics, entities, $"entity scores: {entities.Sentences} sentences, {source}");
+    }
+
+    /// <summary>
+    /// How many of the first <paramref name="answered"/> records form whole sentences: when max_eval_samples cuts
+    /// a sentence's 3-turn records short, that sentence is left out of entity scoring (its missing position
+    /// answers would count as misses). Records that are not NER records are all kept (scoring then skips them).
+    /// </summary>
+    public static int CompleteSentenceRecords(IReadOnlyList<InstructionRecord> allRecords, int answered)
+    {
+        if (answered >= allRecords.Count) return allRecords.Count;
+        var classifier = new NerRecordClassifier();
+        static bool StartsSentence((NerTurnKind Turn, string? Type, string? Mention)? kind) => kind?.Turn is NerTurnKind.Types or NerTurnKind.SinglePass;
+        var next = classifier.Classify(allRecords[answered]);
+        if (next == null || StartsSentence(next)) return answered;
+        int start = answered - 1;
+        while (start >= 0 && !StartsSentence(classifier.Classify(allRecords[start]))) start--;
+        return Math.Max(start, 0);
     }
 
     /// <summary>Reads generated_predictions.jsonl ({"label", "predict"} per line; this kit's or the Python toolkit's).</summary>

@@ -1,7 +1,219 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ChatGlmLab.Data;
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Data.Synthetic;
+
 namespace ChatGlmLab.Cli.Commands;
 
+/// <summary>
+/// NER corpora. <c>data convert</c>: a corpus in any supported format (CLUENER JSON lines, CoNLL
+/// BIO/BIOES/BMES, the kit's NER JSON) → the kit's NER JSON, CLUENER JSON lines, the seed's 3-turn
+/// instruction file and/or the single-pass file, registered in output_dir's dataset_info.json.
+/// <c>data stats</c>: sentences, mentions per type, what the reader skipped, length percentiles.
+/// </summary>
 public static class DataCommand
 {
-    public static ArgumentSpec Spec() => new ArgumentSpec("data");
-    public static int Run(string[] args, CliContext context) => throw new CliUsageException("not yet");
+    public static readonly string[] OutputKinds = ["ner_json", "cluener", "3turn", "single"];
+
+    public static ArgumentSpec ConvertSpec() =>
+        new ArgumentSpec("data convert")
+            .With("input", typeof(string))
+            .With("input_format", typeof(string))
+            .With("output_dir", typeof(string))
+            .With("name", typeof(string))
+            .With("outputs", typeof(string))
+            .With("labels", typeof(string))
+            .With("lenient", typeof(bool))
+            .With("overwrite_output_dir", typeof(bool));
+
+    public static ArgumentSpec StatsSpec() =>
+        new ArgumentSpec("data stats")
+            .With("input", typeof(string))
+            .With("input_format", typeof(string))
+            .With("lenient", typeof(bool))
+            .With("output_file", typeof(string));
+
+    public static int Run(string[] args, CliContext context)
+    {
+        if (args.Length == 0 || args[0] is not ("convert" or "stats"))
+            throw new CliUsageException("data needs a subcommand: 'data convert' or 'data stats'");
+        var rest = args[1..];
+        if (rest is ["--help"] or ["-h"])
+        {
+            var spec = args[0] == "convert" ? ConvertSpec() : StatsSpec();
+            context.Stdout.WriteLine($"chatglm-lab {spec.Command}: arguments {spec.ValidNamesText()}");
+            return CliApp.Ok;
+        }
+        return args[0] == "convert" ? Convert(rest, context) : Stats(rest, context);
+    }
+
+    private static int Convert(string[] args, CliContext context)
+    {
+        var given = ConvertSpec().Parse(args);
+        string input = given.Require("input", "the NER corpus to convert");
+        string outputDir = given.Require("output_dir", "where the converted files and dataset_info.json go");
+        string name = given.Get("name") ?? Path.GetFileNameWithoutExtension(input).Split('.')[0];
+        var outputs = (given.Get("outputs") ?? string.Join(",", OutputKinds))
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        var unknown = outputs.Where(o => !OutputKinds.Contains(o)).ToList();
+        if (outputs.Count == 0 || unknown.Count > 0)
+            throw new CliUsageException($"--outputs {string.Join(",", unknown)}: valid outputs are {string.Join(", ", OutputKinds)} (comma separated)");
+
+        var loaded = NerCorpusFiles.Read(input, given.Get("input_format"), given.GetBool("lenient"));
+        var examples = loaded.Items;
+        if (examples.Count == 0) throw new CliUsageException($"{input}: no sentences read");
+        var labels = given.Get("labels") is { } list
+            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList()
+            : LabelsFor(examples);
+        var missing = examples.SelectMany(e => e.Entities).Select(e => e.Type).Distinct().Where(t => !labels.Contains(t)).ToList();
+        if (missing.Count > 0)
+            throw new CliUsageException($"--labels leaves out types of the corpus: {string.Join(", ", missing)}");
+
+        var files = outputs.ToDictionary(o => o, o => $"{name}.{o switch { "ner_json" => "ner", _ => o }}.jsonl");
+        Directory.CreateDirectory(outputDir);
+        var existing = files.Values.Where(f => File.Exists(Path.Combine(outputDir, f))).ToList();
+        if (existing.Count > 0 && !given.GetBool("overwrite_output_dir"))
+            throw new CliUsageException($"{string.Join(", ", existing)} already exist in {outputDir}; add --overwrite_output_dir to replace them");
+
+        var entries = new List<DatasetEntry>();
+        foreach (var (kind, file) in files)
+        {
+            string path = Path.Combine(outputDir, file);
+            switch (kind)
+            {
+                case "ner_json":
+                    NerJson.Write(path, examples);
+                    break;
+                case "cluener":
+                    WriteCluener(path, examples);
+                    break;
+                case "3turn":
+                    var threeTurn = new NerInstructionBuilder(NerInstructionOptions.Seed with { Labels = labels });
+                    InstructionFileWriter.Write(path, threeTurn.BuildAll(examples).Select(r => r.Record));
+                    entries.Add(Entry(outputDir, $"{name}_3turn", file, $"{name}: seed 3-turn NER records ({examples.Count} sentences, from {Path.GetFileName(input)})"));
+                    break;
+                case "single":
+                    var single = new SinglePassBuilder(new SinglePassOptions { Labels = labels });
+                    InstructionFileWriter.Write(path, single.BuildAll(examples).Select(r => r.Record));
+                    entries.Add(Entry(outputDir, $"{name}_single", file, $"{name}: single-pass NER records ({examples.Count} sentences, from {Path.GetFileName(input)})"));
+                    break;
+            }
+        }
+
+        // Register the instruction files, keeping every other entry of an existing dataset_info.json.
+        string registryPath = Path.Combine(outputDir, DatasetRegistry.FileName);
+        if (entries.Count > 0)
+        {
+            var kept = File.Exists(registryPath) ? DatasetRegistry.Load(registryPath).Entries.ToList() : [];
+            var names = entries.Select(e => e.Name).ToHashSet();
+            var merged = kept.Select(e => names.Contains(e.Name) ? entries.First(n => n.Name == e.Name) : e)
+                .Concat(entries.Where(e => kept.All(k => k.Name != e.Name)));
+            DatasetRegistry.Write(registryPath, merged);
+        }
+
+        var output = context.Stdout;
+        output.WriteLine($"read {examples.Count} sentences, {examples.Sum(e => e.Entities.Count)} mentions from {input}");
+        if (loaded.Report.RecordsSkipped > 0 || loaded.Report.Notes.Count > 0) output.WriteLine(loaded.Report.Summary());
+        output.WriteLine($"labels: {string.Join(",", labels)}");
+        foreach (var file in files.Values) output.WriteLine($"wrote {Path.GetFullPath(Path.Combine(outputDir, file))}");
+        if (entries.Count > 0)
+            output.WriteLine($"registered {string.Join(", ", entries.Select(e => e.Name))} in {Path.GetFullPath(registryPath)} (use --dataset_dir {outputDir})");
+        return CliApp.Ok;
+    }
+
+    /// <summary>The instruction label list: the seed's when the corpus uses only its types (so the records match the seed's exactly), CLUENER's likewise, else the corpus's types sorted.</summary>
+    public static IReadOnlyList<string> LabelsFor(IReadOnlyList<NerExample> examples)
+    {
+        var types = examples.SelectMany(e => e.Entities).Select(e => e.Type).ToHashSet(StringComparer.Ordinal);
+        if (types.IsSubsetOf(SeedNerLabels.All)) return SeedNerLabels.All;
+        if (types.IsSubsetOf(CluenerLabels.All)) return CluenerLabels.All;
+        return types.Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static DatasetEntry Entry(string dir, string name, string file, string description) => new(name)
+    {
+        FileName = file,
+        FileSha1 = MaintenanceCorpusGenerator.Sha1Hex(Path.Combine(dir, file)),
+        Columns = new InstructionColumns("instruction", "input", "output", "history"),
+        Description = description,
+    };
+
+    /// <summary>CLUENER JSON lines: {"text", "label": {type: {mention: [[start, end]]}}}, code point offsets, inclusive ends.</summary>
+    public static void WriteCluener(string path, IEnumerable<NerExample> examples)
+    {
+        var options = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        using var writer = new StreamWriter(path) { NewLine = "\n" };
+        foreach (var example in examples)
+        {
+            var label = new SortedDictionary<string, SortedDictionary<string, List<int[]>>>(StringComparer.Ordinal);
+            foreach (var e in example.Entities)
+            {
+                if (!label.TryGetValue(e.Type, out var mentions)) label[e.Type] = mentions = new(StringComparer.Ordinal);
+                if (!mentions.TryGetValue(e.Mention, out var spans)) mentions[e.Mention] = spans = [];
+                int start = CodePointOffsets.ToCodePoints(example.Text, e.Start);
+                int end = CodePointOffsets.ToCodePoints(example.Text, e.End) - 1;
+                spans.Add([start, end]);
+            }
+            writer.WriteLine(JsonSerializer.Serialize(new { text = example.Text, label }, options));
+        }
+    }
+
+    private static int Stats(string[] args, CliContext context)
+    {
+        var given = StatsSpec().Parse(args);
+        string input = given.Require("input", "the NER corpus");
+        var loaded = NerCorpusFiles.Read(input, given.Get("input_format"), given.GetBool("lenient"));
+        var examples = loaded.Items;
+        var lengths = examples.Select(e => CodePointOffsets.CodePointLength(e.Text)).Order().ToArray();
+        var mentionLengths = examples.SelectMany(e => e.Entities).Select(e => CodePointOffsets.CodePointLength(e.Mention)).Order().ToArray();
+        var perType = examples.SelectMany(e => e.Entities).GroupBy(e => e.Type)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count());
+        int overlapping = examples.Count(e => e.Entities.Any(a => e.Entities.Any(b => !ReferenceEquals(a, b) && a.Start < b.End && b.Start < a.End)));
+        var stats = new Dictionary<string, object>
+        {
+            ["file"] = Path.GetFullPath(input),
+            ["sentences"] = examples.Count,
+            ["sentences_without_entities"] = examples.Count(e => e.Entities.Count == 0),
+            ["sentences_with_overlapping_entities"] = overlapping,
+            ["mentions"] = mentionLengths.Length,
+            ["mentions_per_type"] = perType,
+            ["records_read"] = loaded.Report.RecordsRead,
+            ["records_skipped"] = loaded.Report.RecordsSkipped,
+            ["skip_reasons"] = loaded.Report.SkipReasonCounts(),
+            ["notes"] = loaded.Report.Notes,
+            ["text_length_chars"] = Percentiles(lengths),
+            ["mention_length_chars"] = Percentiles(mentionLengths),
+        };
+
+        var output = context.Stdout;
+        output.WriteLine($"{input}: {examples.Count} sentences ({stats["sentences_without_entities"]} without entities, {overlapping} with overlapping entities), {mentionLengths.Length} mentions");
+        output.WriteLine($"read {loaded.Report.RecordsRead} records, skipped {loaded.Report.RecordsSkipped}");
+        foreach (var (reason, count) in loaded.Report.SkipReasonCounts()) output.WriteLine($"  skipped {count}: {reason}");
+        foreach (var (note, count) in loaded.Report.Notes) output.WriteLine($"  note {count}: {note}");
+        output.WriteLine("mentions per type:");
+        foreach (var (type, count) in perType) output.WriteLine($"  {type,-16} {count}");
+        output.WriteLine("text length (characters): " + string.Join(", ", Percentiles(lengths).Select(kv => $"{kv.Key} {kv.Value}")));
+        output.WriteLine("mention length (characters): " + string.Join(", ", Percentiles(mentionLengths).Select(kv => $"{kv.Key} {kv.Value}")));
+        if (given.Get("output_file") is { } outputFile)
+        {
+            File.WriteAllText(outputFile, JsonSerializer.Serialize(stats, PredictionScoring.JsonOptions) + "\n");
+            output.WriteLine($"stats: {Path.GetFullPath(outputFile)}");
+        }
+        else output.WriteLine("stats: printed only (add --output_file FILE to save them as JSON)");
+        return CliApp.Ok;
+    }
+
+    /// <summary>Nearest-rank percentiles of sorted values (0 for none).</summary>
+    public static Dictionary<string, int> Percentiles(int[] sorted)
+    {
+        int At(double p) => sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return new Dictionary<string, int>
+        {
+            ["min"] = sorted.Length == 0 ? 0 : sorted[0], ["p50"] = At(50), ["p90"] = At(90), ["p95"] = At(95), ["p99"] = At(99),
+            ["max"] = sorted.Length == 0 ? 0 : sorted[^1],
+        };
+    }
 }

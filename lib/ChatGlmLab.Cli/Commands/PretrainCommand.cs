@@ -1,7 +1,106 @@
+using ChatGlmLab.Adapters;
+using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.Modeling;
+using ChatGlmLab.Tokenization;
+using ChatGlmLab.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace ChatGlmLab.Cli.Commands;
 
+/// <summary>
+/// A small ChatGLM-architecture base model trained from scratch: a SentencePiece tokenizer built from the
+/// corpus, a model of the given size, the GLM objective (prefix → [gMASK] &lt;sop&gt; continuation &lt;eop&gt;),
+/// the trainer's usual arguments and outputs; output_dir ends up an HF-layout model directory with its
+/// tokenizer, usable as --model_name_or_path. (The toolkit has no such command; BaseModelRecipe's steps.)
+/// </summary>
 public static class PretrainCommand
 {
-    public static ArgumentSpec Spec() => new ArgumentSpec("pretrain");
-    public static int Run(string[] args, CliContext context) => throw new CliUsageException("not yet");
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("pretrain", typeof(TrainingArguments))
+            .With("corpus", typeof(string))
+            .With("text_field", typeof(string))
+            .With("max_samples", typeof(int))
+            .With("max_length", typeof(int))
+            .With("hidden_size", typeof(int))
+            .With("num_layers", typeof(int))
+            .With("num_attention_heads", typeof(int))
+            .With("inner_hidden_size", typeof(int))
+            .With("max_sequence_length", typeof(int))
+            .With("multi_character_pieces", typeof(int))
+            .With("min_character_frequency", typeof(int));
+
+    public static int Run(string[] args, CliContext context)
+    {
+        var given = Spec().Parse(args);
+        // Without --do_train the toolkit's flag is implied: pretraining is training.
+        var training = given.Bind<TrainingArguments>() with { DoTrain = true };
+        string corpusPath = given.Require("corpus", "JSON lines with a text field, or plain text, one text per line");
+        if (!File.Exists(corpusPath)) throw new CliUsageException($"--corpus {corpusPath}: file not found");
+        int hidden = given.GetInt("hidden_size") ?? 256;
+        int layers = given.GetInt("num_layers") ?? 4;
+        int heads = given.GetInt("num_attention_heads") ?? 4;
+        int inner = given.GetInt("inner_hidden_size") ?? 4 * hidden;
+        int maxSequence = given.GetInt("max_sequence_length") ?? 1024;
+        int maxLength = given.GetInt("max_length") ?? 256;
+        if (hidden < 4 || layers < 1 || heads < 1 || inner < 1)
+            throw new CliUsageException("--hidden_size, --num_layers, --num_attention_heads and --inner_hidden_size must be positive");
+        if (hidden % heads != 0 || hidden / heads % 4 != 0)
+            throw new CliUsageException($"--hidden_size {hidden} / --num_attention_heads {heads} must be a whole per-head size divisible by 4 (2-D rotary positions)");
+        if (maxLength < 4 || maxLength > maxSequence)
+            throw new CliUsageException($"--max_length must be in [4, max_sequence_length {maxSequence}]");
+        if (training.Fp16) throw new CliUsageException("--fp16 is not supported for pretraining on CPU; use --bf16 or float32");
+        try { training.Validate(); }
+        catch (ArgumentException e) { throw new CliUsageException(e.Message); }
+        string outputDir = training.OutputDir;
+        if (training.ResumeFromCheckpoint == null && !training.OverwriteOutputDir && Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any())
+            throw new CliUsageException($"--output_dir {outputDir} already exists and is not empty; add --overwrite_output_dir, or --resume_from_checkpoint to continue the run");
+
+        var texts = ReadCorpus(corpusPath, given.Get("text_field") ?? "text");
+        if (given.GetInt("max_samples") is { } maxSamples) texts = texts.Take(maxSamples).ToList();
+        if (texts.Count == 0) throw new CliUsageException($"--corpus {corpusPath}: no texts");
+        var output = context.Stdout;
+        output.WriteLine($"corpus: {texts.Count} texts from {corpusPath}");
+
+        // The tokenizer is a deterministic function of the corpus, so a resumed run rebuilds the same one.
+        Directory.CreateDirectory(outputDir);
+        var built = SentencePieceModelBuilder.Build(texts, outputDir, new SentencePieceBuilderOptions
+        {
+            MinCharacterFrequency = given.GetInt("min_character_frequency") ?? 1,
+            MultiCharacterPieces = given.GetInt("multi_character_pieces") ?? 4000,
+        });
+        var tokenizer = ChatGlmTokenizer.FromPretrained(outputDir);
+        output.WriteLine($"tokenizer: {built.VocabSize} pieces ({built.CharacterPieces} characters, {built.MultiCharacterPieces} multi-character)");
+
+        var config = new ChatGlmConfig
+        {
+            NameOrPath = Path.GetFileName(Path.GetFullPath(outputDir).TrimEnd(Path.DirectorySeparatorChar)), HiddenSize = hidden, NumLayers = layers,
+            NumAttentionHeads = heads, InnerHiddenSize = inner, VocabSize = built.VocabSize, MaskTokenId = built.MaskId, GMaskTokenId = built.GMaskId,
+            BosTokenId = built.BosId, EosTokenId = built.EosId, PadTokenId = built.PadId, MaxSequenceLength = maxSequence, TorchDtype = "float32",
+        };
+        manual_seed(training.Seed);
+        using var model = ChatGlmForConditionalGeneration.Create(config);
+        var source = new GlmPretrainingSource(tokenizer, texts, training.PerDeviceTrainBatchSize, maxLength);
+        // The output_dir check is done above (it now holds the tokenizer we just wrote).
+        using (var trainer = new Trainer(model, training with { OverwriteOutputDir = true }, FinetuningOptions.For(FinetuningType.Full), source, null, config.NameOrPath!))
+        {
+            output.WriteLine($"model: hidden {hidden}, {layers} layers, {heads} heads, inner {inner}: {trainer.TrainableParameters.All:N0} parameters");
+            var result = trainer.Train();
+            output.WriteLine($"pretrain: {result.GlobalStep} steps in {result.Seconds:F1} s, train_loss {result.TrainLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
+        }
+        // The trainer saved the weights in its compute dtype; the base model is kept in float32.
+        model.to(ScalarType.Float32);
+        ModelExport.SavePretrained(model, outputDir);
+        output.WriteLine($"model with tokenizer (use as --model_name_or_path), trainer logs and results: {Path.GetFullPath(outputDir)}");
+        return CliApp.Ok;
+    }
+
+    /// <summary>JSON lines (the text field of each object) when the first line is a JSON object, else one text per non-empty line.</summary>
+    public static List<string> ReadCorpus(string path, string textField)
+    {
+        string? first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        if (first == null) return [];
+        if (first.TrimStart().StartsWith('{')) return JsonLinesCorpus.ReadField(path, textField).Where(t => t.Length > 0).ToList();
+        return File.ReadLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+    }
 }

@@ -36,10 +36,14 @@ public static class ScoreCommand
             records = InstructionFileReader.Read(datasetPath).Items.ToList();
             if (records.Count < predictions.Count)
                 throw new CliUsageException($"{predictionsPath} has {predictions.Count} predictions but {datasetPath} only {records.Count} records");
+            int complete = PredictionScoring.CompleteSentenceRecords(records, predictions.Count);
             records = records.Take(predictions.Count).ToList();
             for (int i = 0; i < records.Count; i++)
                 if (records[i].Output != labels[i])
                     throw new CliUsageException($"prediction {i + 1}'s label differs from record {i + 1}'s output: the predictions do not answer {datasetPath} in order");
+            if (complete < records.Count)
+                context.Stdout.WriteLine($"entity scores cover the first {complete} predictions: the last sentence's records are cut off after prediction {predictions.Count}");
+            records = records.Take(complete).ToList();
         }
         IReadOnlyList<NerExample>? gold = given.Get("ner_file") is { } nerPath
             ? NerCorpusFiles.Read(nerPath, given.Get("ner_format"), lenient: false).Items

@@ -69,6 +69,8 @@ public static class TrainCommand
         foreach (var report in split.Reports.Where(r => r.RecordsSkipped > 0)) context.Stderr.WriteLine(report.Summary());
         IReadOnlyList<InstructionRecord> evalRecords = training.DoTrain ? split.Dev : split.Train;
         if (data.MaxEvalSamples is { } maxEval) evalRecords = evalRecords.Take(maxEval).ToList();
+        // A sentence whose 3-turn records max_eval_samples cut short is left out of entity scoring.
+        int completeSentenceRecords = training.DoTrain ? evalRecords.Count : PredictionScoring.CompleteSentenceRecords(split.Train, evalRecords.Count);
         output.WriteLine(training.DoTrain
             ? $"data: {split.Train.Count} training records, {split.Dev.Count} dev records (dev_ratio {data.DevRatio}) from {data.Dataset}"
             : $"data: {evalRecords.Count} records from {data.Dataset}");
@@ -118,13 +120,13 @@ public static class TrainCommand
         {
             // The toolkit's gen_kwargs: sampling, top_p 0.7, temperature 0.95, max_target_length + 1 new tokens.
             var options = generation.Apply(GenerationOptions.ToolkitSampling(data.MaxTargetLength + 1), training.Seed);
-            Predict(model, preprocessor, options, evalRecords, training, context);
+            Predict(model, preprocessor, options, evalRecords, completeSentenceRecords, training, context);
         }
         return CliApp.Ok;
     }
 
     public static void Predict(ChatGlmForConditionalGeneration model, SupervisedPreprocessor preprocessor, GenerationOptions options,
-        IReadOnlyList<InstructionRecord> records, TrainingArguments training, CliContext context)
+        IReadOnlyList<InstructionRecord> records, int completeSentenceRecords, TrainingArguments training, CliContext context)
     {
         var output = context.Stdout;
         string outputDir = training.OutputDir;
@@ -139,7 +141,7 @@ public static class TrainCommand
 
         string predictionsPath = Path.Combine(outputDir, "generated_predictions.jsonl");
         Predictor.WritePredictions(predictionsPath, labels, predictions);
-        var scores = PredictionScoring.Score(labels, predictions, "predict_", records);
+        var scores = PredictionScoring.Score(labels, predictions, "predict_", records.Take(completeSentenceRecords).ToList());
         // HF's predict metrics also carry runtime and throughput.
         scores.Metrics["predict_samples"] = records.Count;
         scores.Metrics["predict_runtime"] = Math.Round(seconds, 4);

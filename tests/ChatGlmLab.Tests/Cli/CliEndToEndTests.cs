@@ -38,20 +38,21 @@ public sealed class CliEndToEndTests(TinyCliModelFixture fixture) : IClassFixtur
         Assert.True(fixture.Training.ExitCode == 0, fixture.Training.ToString());
         string output = Path.Combine(fixture.Root, "predict");
         var run = TinyCliModelFixture.Run("predict", "--do_predict", "--model_name_or_path", fixture.ModelDir, "--checkpoint_dir", fixture.TrainOutputDir,
-            "--dataset", "maintenance_3turn_dev", "--dataset_dir", fixture.DataDir, "--predict_with_generate", "--max_eval_samples", "5",
+            "--dataset", "maintenance_3turn_dev", "--dataset_dir", fixture.DataDir, "--predict_with_generate", "--max_eval_samples", "12",
             "--output_dir", output, "--max_source_length", "128", "--max_target_length", "24", "--max_new_tokens", "4", "--do_sample", "false");
         Assert.True(run.ExitCode == 0, run.ToString());
 
         var predictions = ReadPredictions(Path.Combine(output, "generated_predictions.jsonl"));
-        Assert.Equal(5, predictions.Count);
+        Assert.Equal(12, predictions.Count);
         Assert.Equal("操作部件1$操作部件2$安装动作$目标部件1", predictions[0].Label);   // the dev file's first record
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "predict_results.json")));
         foreach (var key in new[] { "predict_bleu-4", "predict_rouge-1", "predict_rouge-2", "predict_rouge-l", "predict_accuracy",
                      "predict_entity_precision", "predict_entity_recall", "predict_entity_f1", "predict_samples" })
             Assert.True(results.RootElement.TryGetProperty(key, out _), $"missing {key}");
-        Assert.Equal(5, results.RootElement.GetProperty("predict_samples").GetDouble());
+        Assert.Equal(12, results.RootElement.GetProperty("predict_samples").GetDouble());
         using var entities = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "predict_entity_scores.json")));
-        // Gold spans parsed from the records' own answers: the first 5 records are 1 complete sentence + part of the next.
+        // Gold spans parsed from the records' own answers: the first 12 records are 1 complete sentence (9 records) + part of the next, which is left out.
+        Assert.Equal(1, entities.RootElement.GetProperty("sentences").GetInt32());
         var micro = entities.RootElement.GetProperty("micro");
         Assert.True(micro.GetProperty("true_positives").GetInt32() + micro.GetProperty("false_negatives").GetInt32() > 0, micro.ToString());
         Assert.Contains(Path.GetFullPath(Path.Combine(output, "generated_predictions.jsonl")), run.Stdout);
