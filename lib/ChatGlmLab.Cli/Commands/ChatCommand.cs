@@ -62,6 +62,8 @@ public static class ChatCommand
             string printed = "";
             void Stream(string partial)
             {
+                // A character whose bytes are not all generated yet decodes as U+FFFD: hold it back until it is complete.
+                partial = partial.TrimEnd('\uFFFD');
                 // process_response can rewrite earlier characters; print only what extends what is already shown.
                 if (!partial.StartsWith(printed, StringComparison.Ordinal)) return;
                 output.Write(partial[printed.Length..]);

@@ -98,6 +98,25 @@ public sealed class CliArgumentErrorTests
     }
 
     [Fact]
+    public void Train_needs_a_do_flag_and_predict_refuses_to_train()
+    {
+        AssertUsageError(TinyCliModelFixture.Run("train", "--model_name_or_path", ModelDir, "--dataset", "maintenance_3turn_train", "--output_dir", "x"),
+            "train needs --do_train");
+        AssertUsageError(TinyCliModelFixture.Run("predict", "--do_train", "--model_name_or_path", ModelDir, "--dataset", "maintenance_3turn_dev", "--output_dir", "x"),
+            "predict does not train");
+        AssertUsageError(Train("--do_predict", "--dev_ratio", "0.1"), "--do_predict needs --predict_with_generate");
+    }
+
+    [Fact]
+    public void Help_lists_the_arguments_of_a_command()
+    {
+        var run = TinyCliModelFixture.Run("export", "--help");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("arguments: --checkpoint_dir --finetuning_type --model_name_or_path --output_dir --overwrite_output_dir --quantization_bit",
+            run.Stdout.Split('\n')[1].TrimEnd());
+    }
+
+    [Fact]
     public void Unknown_command_lists_the_commands()
     {
         var run = TinyCliModelFixture.Run("finetune");
