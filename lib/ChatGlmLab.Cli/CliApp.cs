@@ -27,9 +27,9 @@ public static class CliApp
         new("score", "re-score a generated_predictions.jsonl (BLEU-4, ROUGE, entity P/R/F1)", ScoreCommand.Run, ScoreCommand.Spec),
         new("data", "NER corpora: 'data convert' and 'data stats' (data <sub> --help)", DataCommand.Run, () => null),
         new("pretrain", "train a small ChatGLM-architecture base model from scratch on a text corpus", PretrainCommand.Run, PretrainCommand.Spec),
-        new("compare", "the CPU comparison of fine-tuning methods", CompareCommand.Run, () => null),
-        new("bench", "model forward / decode throughput", BenchCommand.Run, () => null),
-        new("memory", "ChatGLM-6B memory table", MemoryCommand.Run, () => null),
+        new("compare", "the CPU comparison of fine-tuning methods [--profile reduced] [--output_dir] [--dataset_dir] [--model_name_or_path] [--max_steps]", CompareCommand.Run, () => null),
+        new("bench", "model forward / decode throughput (no arguments)", BenchCommand.Run, () => null),
+        new("memory", "ChatGLM-6B memory table (no arguments)", MemoryCommand.Run, () => null),
     ];
 
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
@@ -47,10 +47,11 @@ public static class CliApp
             return UsageError;
         }
         string[] rest = args[1..];
-        if (rest.Length == 1 && rest[0] is "--help" or "-h" && command.Spec() is { } spec)
+        // 'data' has subcommands and answers --help itself; no other command may start work on --help (compare runs for hours).
+        if (rest is ["--help"] or ["-h"] && command.Name != "data")
         {
             stdout.WriteLine($"chatglm-lab {command.Name}: {command.Summary}");
-            stdout.WriteLine($"arguments: {spec.ValidNamesText()}");
+            if (command.Spec() is { } spec) stdout.WriteLine($"arguments: {spec.ValidNamesText()}");
             return Ok;
         }
         try

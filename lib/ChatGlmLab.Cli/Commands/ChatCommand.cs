@@ -28,8 +28,7 @@ public static class ChatCommand
         long? seed = given.Get("seed") is { } s ? (long)ArgumentSpec.Convert("seed", s, typeof(long))! : null;
         var options = given.Bind<GenerationArguments>().Apply(ChatSession.ChatDefaults, seed);
         var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
-        var (model, _) = ChatGlm.LoadPretrained(modelArgs);
-        using var _model = model;
+        using var model = ChatGlm.LoadPretrained(modelArgs).Model;
         var session = new ChatSession(model, tokenizer) { Template = PromptTemplate.Get(templateName) };
 
         var output = context.Stdout;

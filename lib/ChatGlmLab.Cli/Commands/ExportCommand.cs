@@ -29,8 +29,7 @@ public static class ExportCommand
         if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any() && !given.GetBool("overwrite_output_dir"))
             throw new CliUsageException($"--output_dir {outputDir} already exists and is not empty; add --overwrite_output_dir");
 
-        var (model, _) = ChatGlm.LoadPretrained(modelArgs);
-        using var _model = model;
+        using var model = ChatGlm.LoadPretrained(modelArgs).Model;
         ModelExport.SavePretrained(model, outputDir);
         var copied = CopyTokenizerFiles(modelArgs.ModelNameOrPath, outputDir);
 

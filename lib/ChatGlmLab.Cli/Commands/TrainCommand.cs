@@ -79,16 +79,11 @@ public static class TrainCommand
 
         var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
         var preprocessor = new SupervisedPreprocessor(tokenizer, data.ToSftOptions());
-        ChatGlmForConditionalGeneration model;
-        if (training.DoTrain)
-            model = ModelSetup.LoadForTraining(modelArgs, finetuning);
-        else
-        {
-            // Without training, float32 unless bf16 is asked for (fp16 matmuls are not a CPU path).
-            var dtype = training.Bf16 && modelArgs.QuantizationBit == null ? ScalarType.BFloat16 : ScalarType.Float32;
-            model = ChatGlm.LoadPretrained(modelArgs with { DType = dtype }).Model;
-        }
-        using var _ = model;
+        // Without training: float32 unless bf16 is asked for (fp16 matmuls are not a CPU path), checkpoints merged.
+        var inferenceDType = training.Bf16 && modelArgs.QuantizationBit == null ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var model = training.DoTrain
+            ? ModelSetup.LoadForTraining(modelArgs, finetuning)
+            : ChatGlm.LoadPretrained(modelArgs with { DType = inferenceDType }).Model;
         output.WriteLine($"model: {modelArgs.ModelNameOrPath}" + (modelArgs.CheckpointDir is { } c ? $" + {c}" : "") +
                          (modelArgs.QuantizationBit is { } bits ? $" (int{bits})" : ""));
 
