@@ -117,6 +117,29 @@ public sealed class CliArgumentErrorTests
     }
 
     [Fact]
+    public void Compare_help_does_not_start_the_comparison_and_memory_still_works()
+    {
+        var help = TinyCliModelFixture.Run("compare", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--profile reduced", help.Stdout);
+        var memory = TinyCliModelFixture.Run("memory");
+        Assert.True(memory.ExitCode == 0, memory.ToString());
+        Assert.Contains("chatglm-6b: 6,707,929,088 parameters", memory.Stdout);
+    }
+
+    [Fact]
+    public void The_seeds_max_train_samples_spelling_binds_max_samples()
+    {
+        var given = TrainCommandSpec().Parse(["--max_train_samples", "5", "--dev_ratio", "0.25"]);
+        var data = given.Bind<DataArguments>();
+        Assert.Equal(5, data.MaxSamples);
+        Assert.Equal(0.25, data.DevRatio);
+        Assert.Equal(512, data.MaxSourceLength);
+    }
+
+    private static ArgumentSpec TrainCommandSpec() => ChatGlmLab.Cli.Commands.TrainCommand.Spec("train");
+
+    [Fact]
     public void Unknown_command_lists_the_commands()
     {
         var run = TinyCliModelFixture.Run("finetune");
