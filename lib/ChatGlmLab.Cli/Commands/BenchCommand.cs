@@ -1,20 +1,62 @@
 using ChatGlmLab.Benchmarks;
+using ChatGlmLab.Data;
+using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Metrics;
+using ChatGlmLab.Tokenization;
+using ChatGlmLab.Training;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Cli.Commands;
 
-/// <summary>Forward and greedy-decode throughput of the default benchmark model in float32 and bfloat16.</summary>
+/// <summary>
+/// The kit's benchmarks (timings live here, never in tests): model forward / greedy decode, training
+/// throughput per method and dtype, tokenizer encoding, 3-turn data expansion, metrics.
+/// Usage: bench [model|train|tokenizer|data|metrics|all] [--cluener FILE] [--tokenizer DIR]; default all.
+/// </summary>
 public static class BenchCommand
 {
+    private static readonly string[] Parts = ["model", "train", "tokenizer", "data", "metrics"];
+
     public static int Run(string[] args, CliContext context)
     {
-        if (args.Length > 0) throw new CliUsageException("bench takes no arguments");
-        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        var selected = args.TakeWhile(a => !a.StartsWith("--")).ToList();
+        foreach (var s in selected)
+            if (s != "all" && !Parts.Contains(s)) throw new CliUsageException($"unknown benchmark '{s}'; valid: {string.Join(", ", Parts)}, all");
+        bool All(string part) => selected.Count == 0 || selected.Contains("all") || selected.Contains(part);
+        string? Option(string name) { int i = Array.IndexOf(args, "--" + name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+        var output = context.Stdout;
+        output.WriteLine($"machine: {ChatGlmLab.Experiments.Comparison.MachineDescription()}");
+
+        if (All("model"))
+            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            {
+                var r = ModelBenchmark.Run(new ModelBenchmarkOptions { DType = dtype });
+                output.WriteLine($"model     {r.DType,-9} params {r.Parameters / 1e6:F1}M  forward {r.ForwardTokensPerSecond,8:F0} tok/s (prompt {r.PromptLength})  " +
+                                 $"prefill {r.PrefillSeconds * 1000:F0} ms  greedy decode {r.DecodeTokensPerSecond,6:F1} tok/s ({r.NewTokens} new, KV cache)");
+            }
+        if (All("train"))
+            foreach (var r in TrainingBenchmark.Run())
+                output.WriteLine($"train     {r.Method,-5} {r.ComputeType,-9} batch {r.BatchSize}×{r.SequenceLength}  {r.TokensPerSecond,7:F0} tok/s  {r.SecondsPerStep:F2} s/step  " +
+                                 $"peak RSS {r.PeakRssMb:F0} MB  trainable {r.TrainablePercent:F2}%");
+
+        string cluener = Option("cluener") ?? Path.Combine("..", "shared", "data", "cluener2020", "dev.json");
+        if (All("tokenizer"))
         {
-            var r = ModelBenchmark.Run(new ModelBenchmarkOptions { DType = dtype });
-            context.Stdout.WriteLine($"{r.DType,-9} params {r.Parameters / 1e6:F1}M  forward {r.ForwardTokensPerSecond,8:F0} tok/s (prompt {r.PromptLength})  " +
-                                     $"prefill {r.PrefillSeconds * 1000:F0} ms  greedy decode {r.DecodeTokensPerSecond,6:F1} tok/s ({r.NewTokens} new, KV cache)");
+            string? dir = Option("tokenizer") ?? (Directory.Exists(Path.Combine("..", "shared", "fixtures", "tokenizer")) ? Path.Combine("..", "shared", "fixtures", "tokenizer") : null);
+            if (dir == null || !File.Exists(cluener)) output.WriteLine("tokenizer skipped: give --tokenizer DIR (with ice_text.model) and --cluener FILE");
+            else
+            {
+                var sentences = CluenerReader.Read(cluener).Items.Select(e => e.Text).ToList();
+                output.WriteLine($"tokenizer {TokenizerBenchmark.Run(ChatGlmTokenizer.FromPretrained(dir), sentences)}");
+            }
         }
+        if (All("data"))
+        {
+            if (!File.Exists(cluener)) output.WriteLine("data skipped: give --cluener FILE (CLUENER train.json or dev.json)");
+            else output.WriteLine($"data      {DataBenchmark.Run(cluener)}");
+        }
+        if (All("metrics"))
+            output.WriteLine($"metrics   {MetricsBenchmark.Run()}");
         return CliApp.Ok;
     }
 }

@@ -3,8 +3,9 @@ using ChatGlmLab.Experiments;
 namespace ChatGlmLab.Cli.Commands;
 
 /// <summary>
-/// The CPU comparison (owned by the lead; moved here unchanged from the old Program.cs, including its
-/// own lookup of --profile / --output_dir / --dataset_dir / --model_name_or_path / --max_steps).
+/// The main job: the LoRA vs P-Tuning v2 vs Freeze vs full comparison (see <see cref="Comparison"/>),
+/// printed in the seed's table layout and written as results.json, report.md and report.html.
+/// Arguments: --profile reduced, --output_dir, --dataset_dir, --model_name_or_path, --max_steps.
 /// </summary>
 public static class CompareCommand
 {
@@ -25,6 +26,7 @@ public static class CompareCommand
         context.Stdout.WriteLine();
         context.Stdout.WriteLine($"results: {Path.GetFullPath(Path.Combine(output, "results.json"))}");
         context.Stdout.WriteLine($"report:  {Path.GetFullPath(Path.Combine(output, "report.md"))}");
+        context.Stdout.WriteLine($"charts:  {Path.GetFullPath(ChatGlmLab.Charts.ComparisonCharts.WriteReport(result, output))}");
         return CliApp.Ok;
     }
 }

@@ -49,7 +49,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         var y = base_layer.forward(x);
         if (Merged) return y;
         var h = nn.functional.dropout(x.to(lora_A.weight.dtype), Dropout, training);
-        return y + (lora_B.forward(lora_A.forward(h)) * _scalingScalar).to(y.dtype);
+        return TensorMath.Add(y, (lora_B.forward(lora_A.forward(h)) * _scalingScalar).to(y.dtype));
     }
 
     /// <summary>The weight delta B·A·scaling, [out, in].</summary>

@@ -14,10 +14,11 @@ namespace ChatGlmLab.Experiments;
 
 /// <summary>
 /// The small base model of the CPU comparison: a tokenizer built from the corpus (sentences plus the
-/// NER instruction wording, so prompts stay short), a ChatGLM-architecture model sized by the
-/// options, pretrained from scratch with the GLM objective on the training sentences only (it never
-/// sees an instruction, so fine-tuning has something to teach). Saved in Hugging Face layout with its
-/// tokenizer; cached under a key of everything that shapes it, so a second run reuses it.
+/// instruction wording, so prompts stay short), a ChatGLM-architecture model sized by the options,
+/// pretrained from scratch on the training sentences with <see cref="PretrainingTasks"/> (the GLM
+/// objective and generic text skills, never the NER questions, so fine-tuning has something to teach).
+/// Saved in Hugging Face layout with its tokenizer; cached under a key of everything that shapes it,
+/// so a second run reuses it.
 /// </summary>
 public static class BaseModelRecipe
 {
@@ -38,7 +39,14 @@ public static class BaseModelRecipe
         Directory.CreateDirectory(building);
 
         // Tokenizer: the sentences and the instruction wording (questions and answers of a sample of records).
-        var corpus = sentences.Concat(instructionSample.SelectMany(r => new[] { r.Instruction, r.Output })).ToList();
+        // The glossary: the NER questions' wording and label names as plain text (no answers), a few times over.
+        var builder = new NerInstructionBuilder();
+        var glossary = Enumerable.Repeat(builder.Options.Labels.Select(builder.MentionInstruction).Prepend(builder.TypeInstruction())
+            .Concat(instructionSample.Take(200).Select(r => r.Instruction)), 4).SelectMany(x => x).ToList();
+        var pretraining = PretrainingTasks.Build(sentences, glossary, options.Seed);
+        var corpus = sentences.Concat(PretrainingTasks.Wording())
+            .Concat(pretraining.Take(2000).SelectMany(r => new[] { r.Instruction, r.Output }))
+            .Concat(instructionSample.SelectMany(r => new[] { r.Instruction, r.Output })).ToList();
         var built = SentencePieceModelBuilder.Build(corpus, building, new SentencePieceBuilderOptions { MinCharacterFrequency = 1, MultiCharacterPieces = 4000 });
         var tokenizer = ChatGlmTokenizer.FromPretrained(building);
         log?.Invoke($"base model: tokenizer with {built.VocabSize} pieces");
@@ -58,7 +66,8 @@ public static class BaseModelRecipe
             LearningRate = options.PretrainLearningRate, WarmupRatio = 0.05, LrSchedulerType = "cosine", WeightDecay = 0.01,
             LoggingSteps = Math.Max(1, options.PretrainSteps / 10), SaveStrategy = "no", Bf16 = options.Bf16, Seed = options.Seed, DisableTqdm = true,
         };
-        var source = new GlmPretrainingSource(tokenizer, sentences, options.PretrainBatchSize);
+        var preprocessor = new SupervisedPreprocessor(tokenizer, new SftOptions { MaxSourceLength = 256, MaxTargetLength = 128 });
+        var source = new SftBatchSource(tokenizer, pretraining.Select(preprocessor.ForTraining).ToList(), options.PretrainBatchSize, groupByLength: true);
         using (var trainer = new Trainer(model, args, FinetuningOptions.For(FinetuningType.Full), source, null, config.NameOrPath!))
         {
             var result = trainer.Train();
@@ -76,7 +85,7 @@ public static class BaseModelRecipe
     private static string Key(CompareOptions o, IReadOnlyList<string> sentences)
     {
         var text = new StringBuilder();
-        text.Append($"v1|{o.HiddenSize}|{o.NumLayers}|{o.NumHeads}|{o.InnerHiddenSize}|{o.PretrainSteps}|{o.PretrainBatchSize}|{o.PretrainLearningRate}|{o.Bf16}|{o.Seed}|{o.TrainSentences}\n");
+        text.Append($"v3|{o.HiddenSize}|{o.NumLayers}|{o.NumHeads}|{o.InnerHiddenSize}|{o.PretrainSteps}|{o.PretrainBatchSize}|{o.PretrainLearningRate}|{o.Bf16}|{o.Seed}|{o.TrainSentences}\n");
         foreach (var s in sentences) text.Append(s).Append('\n');
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16].ToLowerInvariant();
     }

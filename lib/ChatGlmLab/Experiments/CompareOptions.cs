@@ -31,12 +31,12 @@ public sealed record CompareOptions
     public int NumLayers { get; init; } = 3;
     public int NumHeads { get; init; } = 3;
     public int InnerHiddenSize { get; init; } = 768;
-    public int PretrainSteps { get; init; } = 400;
+    public int PretrainSteps { get; init; } = 1600;
     public int PretrainBatchSize { get; init; } = 32;
     public double PretrainLearningRate { get; init; } = 2e-3;
 
     // Fine-tuning budget, identical for every method.
-    public int FinetuneSteps { get; init; } = 300;
+    public int FinetuneSteps { get; init; } = 400;
     public int BatchSize { get; init; } = 8;
     public bool Bf16 { get; init; } = true;
     public int Seed { get; init; } = 42;
@@ -46,9 +46,9 @@ public sealed record CompareOptions
     /// <summary>Methods compared, each with its learning rate (adapters need larger ones than full fine-tuning).</summary>
     public IReadOnlyList<(FinetuningOptions Method, double LearningRate)> Methods { get; init; } =
     [
-        (FinetuningOptions.For(FinetuningType.Lora) with { LoraRank = 8, LoraAlpha = 32, LoraTarget = "query_key_value,dense_h_to_4h" }, 2e-3),
-        (FinetuningOptions.For(FinetuningType.PTuning) with { PreSeqLen = 16, PrefixProjection = true }, 5e-3),
-        (FinetuningOptions.For(FinetuningType.Freeze) with { NumLayerTrainable = 1 }, 1e-3),
+        (FinetuningOptions.For(FinetuningType.Lora) with { LoraRank = 8, LoraAlpha = 32, LoraTarget = "query_key_value,dense_h_to_4h" }, 5e-3),
+        (FinetuningOptions.For(FinetuningType.PTuning) with { PreSeqLen = 16, PrefixProjection = true }, 2e-2),
+        (FinetuningOptions.For(FinetuningType.Freeze) with { NumLayerTrainable = 2 }, 3e-3),
         (FinetuningOptions.For(FinetuningType.Full), 1e-3),
     ];
 
@@ -59,9 +59,9 @@ public sealed record CompareOptions
     public static CompareOptions Reduced(string outputDir) => new()
     {
         OutputDir = outputDir,
-        TrainSentences = 60, DevSentences = 8,
+        TrainSentences = 80, DevSentences = 8,
         HiddenSize = 64, NumLayers = 2, NumHeads = 2, InnerHiddenSize = 256,
-        PretrainSteps = 60, FinetuneSteps = 60,
+        PretrainSteps = 300, FinetuneSteps = 200,
         Generation = new GenerationOptions { MaxNewTokens = 24 },
     };
 }

@@ -32,8 +32,8 @@ public sealed class GLMBlock : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor h, AttentionContext ctx)
     {
         var x = input_layernorm.forward(h);
-        h = x * ResidualAlphaScalar + attention.Forward(x, ctx);
+        h = TensorMath.Add(x * ResidualAlphaScalar, attention.Forward(x, ctx));
         x = post_attention_layernorm.forward(h);
-        return x * ResidualAlphaScalar + mlp.forward(x);
+        return TensorMath.Add(x * ResidualAlphaScalar, mlp.forward(x));
     }
 }

@@ -51,6 +51,6 @@ public static class RotaryEmbedding
         // rotate_half within each half: [a, b] -> [-b, a] where a, b are the half's two quarters.
         var q = x.view(x.shape[0], x.shape[1], x.shape[2], 2, 2, quarter);
         var rotated = cat([q.select(4, 1).neg().unsqueeze(4), q.select(4, 0).unsqueeze(4)], 4).view(x.shape);
-        return x * cos + rotated * sin;
+        return TensorMath.Add(x * cos, rotated * sin);
     }
 }

@@ -1,0 +1,52 @@
+using ChatGlmLab.Data.Instructions;
+
+namespace ChatGlmLab.Experiments;
+
+/// <summary>
+/// What the small CPU base model is pretrained on, so that it plays the part ChatGLM-6B plays in the
+/// seed (a model that already follows simple instructions about a text) without ever seeing the NER
+/// task: the GLM objective (continue a sentence cut at a random point) plus three generic text skills
+/// asked in ChatGLM's prompt layout — repeat a sentence, give the characters between two positions,
+/// and locate a substring (answered as "s-e", not in the NER answer format). Seeded and deterministic.
+/// Fine-tuning then has to teach the NER questions, their label set and answer formats.
+/// </summary>
+public static class PretrainingTasks
+{
+    public const string RepeatInstruction = "请复述下面的句子：";
+    public const string SliceInstruction = "请写出下面句子中第{0}到第{1}个字：";
+    public const string LocateInstruction = "请找出'{0}'在下面句子中的位置：";
+
+    /// <summary>The instruction wording, for building the tokenizer.</summary>
+    public static IEnumerable<string> Wording() => [RepeatInstruction, SliceInstruction, LocateInstruction, "第", "到", "个字"];
+
+    /// <param name="sentences">The corpus sentences (each gives one record per task).</param>
+    /// <param name="glossary">Further plain texts used only for the GLM objective (e.g. the wording of the
+    /// questions and the label names, so their tokens are not untrained in the base model; no answers).</param>
+    public static IReadOnlyList<InstructionRecord> Build(IReadOnlyList<string> sentences, IReadOnlyList<string> glossary, int seed)
+    {
+        var random = new Random(seed);
+        var records = new List<InstructionRecord>(sentences.Count * 4 + glossary.Count);
+        foreach (var text in glossary.Where(t => t.Length >= 2))
+        {
+            int cut = random.Next(1, text.Length);
+            records.Add(new InstructionRecord(text[..cut], "", text[cut..], InstructionRecord.NoHistory));
+        }
+        foreach (var text in sentences.Where(t => t.Length >= 4))
+        {
+            int cut = random.Next(1, text.Length);
+            records.Add(new InstructionRecord(text[..cut], "", text[cut..], InstructionRecord.NoHistory));
+            records.Add(new InstructionRecord(RepeatInstruction, text, text, InstructionRecord.NoHistory));
+
+            int start = random.Next(0, text.Length - 1);
+            int end = Math.Min(text.Length, start + random.Next(1, 7));
+            records.Add(new InstructionRecord(string.Format(SliceInstruction, start, end), text, text[start..end], InstructionRecord.NoHistory));
+
+            int s = random.Next(0, text.Length - 1);
+            int e = Math.Min(text.Length, s + random.Next(2, 6));
+            string piece = text[s..e];
+            int first = text.IndexOf(piece, StringComparison.Ordinal);
+            records.Add(new InstructionRecord(string.Format(LocateInstruction, piece), text, $"{first}-{first + piece.Length}", InstructionRecord.NoHistory));
+        }
+        return records;
+    }
+}

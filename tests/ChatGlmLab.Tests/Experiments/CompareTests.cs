@@ -1,0 +1,52 @@
+using ChatGlmLab.Cli;
+using ChatGlmLab.Experiments;
+using ChatGlmLab.Tests.Infrastructure;
+
+namespace ChatGlmLab.Tests.Experiments;
+
+/// <summary>The main job end to end in its reduced profile (minutes on 2 cores): files written, methods beat the base model.</summary>
+public sealed class CompareTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("chatglmlab-compare-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <remarks>
+    /// The reduced profile is too small for the adapters to beat the base model yet (see the issue notes);
+    /// what it must show: the whole pipeline runs, every method's training loss falls, and full
+    /// fine-tuning clearly beats the base model on the dev set.
+    /// </remarks>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void ReducedComparisonWritesTheReportAndTrainingImprovesOnTheBaseModel()
+    {
+        var stdout = new StringWriter();
+        int exit = CliApp.Run(["compare", "--profile", "reduced", "--output_dir", _dir, "--dataset_dir", Path.Combine(Paths.RepoRoot, "data")],
+            TextReader.Null, stdout, new StringWriter());
+        Assert.True(exit == 0, stdout.ToString());
+
+        foreach (var file in new[] { "results.json", "report.md", "report.html" })
+            Assert.True(File.Exists(Path.Combine(_dir, file)), $"{file} missing");
+        var result = ComparisonReport.Read(Path.Combine(_dir, "results.json"));
+        Assert.Equal(["base", "lora", "p_tuning", "freeze", "full"], result.Methods.Select(m => m.Name));
+        var baseline = result.Methods[0];
+        var full = result.Methods.Single(m => m.Name == "full");
+        Assert.True(full.Generation.RougeL > baseline.Generation.RougeL + 10, $"full: ROUGE-L {full.Generation.RougeL} vs base {baseline.Generation.RougeL}");
+        foreach (var m in result.Methods.Skip(1))
+        {
+            Assert.True(m.LossHistory[^1].Loss < m.LossHistory[0].Loss, $"{m.Name}: loss {m.LossHistory[0].Loss} → {m.LossHistory[^1].Loss}");
+            Assert.True(m.TrainableParameters > 0 && m.TrainablePercent <= 100);
+            Assert.NotEmpty(m.LossHistory);
+            Assert.True(File.Exists(Path.Combine(m.OutputDir!, "generated_predictions.jsonl")));
+        }
+        Assert.Contains("BLEU-4", File.ReadAllText(Path.Combine(_dir, "report.md")));
+        string html = File.ReadAllText(Path.Combine(_dir, "report.html"));
+        Assert.DoesNotContain("<script src=\"https://cdn", html);       // plotly.js embedded: renders offline
+        Assert.Contains("Entity F1", html);
+
+        // A second run reuses the cached base model.
+        var second = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["compare", "--profile", "reduced", "--output_dir", _dir, "--dataset_dir", Path.Combine(Paths.RepoRoot, "data"), "--max_steps", "2"],
+            TextReader.Null, second, new StringWriter()));
+        Assert.Contains("base model: cached", second.ToString());
+    }
+}
