@@ -41,7 +41,8 @@ public sealed class CompareTests : IDisposable
         Assert.Contains("BLEU-4", File.ReadAllText(Path.Combine(_dir, "report.md")));
         string html = File.ReadAllText(Path.Combine(_dir, "report.html"));
         Assert.DoesNotContain("<script src=\"https://cdn", html);       // plotly.js embedded: renders offline
-        Assert.Contains("Entity F1", html);
+        Assert.Contains("LoRA vs P-Tuning v2", html);
+        Assert.Contains("p_tuning", html);                                 // the methods' data is in the figure
 
         // A second run reuses the cached base model.
         var second = new StringWriter();
