@@ -11,63 +11,32 @@ namespace ChatGlmLab.Data.Ner;
 /// </summary>
 public static class NerJson
 {
-    public static LoadResult<NerExample> Read(string path, bool lenient = false)
-    {
-        var report = new LoadReport(path);
-        var examples = new List<NerExample>();
-        foreach (var (lineNo, line) in TextLines.Read(path))
-        {
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                report.Note("blank lines ignored");
-                continue;
-            }
-            var (example, problem) = ParseLine(line);
-            if (problem != null)
-            {
-                RecordErrorPolicy.Handle(report, lenient, lineNo, problem);
-                continue;
-            }
-            examples.Add(example!);
-            report.Kept();
-        }
-        return new LoadResult<NerExample>(examples, report);
-    }
+    public static LoadResult<NerExample> Read(string path, bool lenient = false) => NerJsonLines.Read(path, lenient, ReadEntities);
 
-    public static (NerExample? Example, string? Problem) ParseLine(string line)
+    /// <summary>Parses one JSON line; returns the example or a reason it is invalid.</summary>
+    public static (NerExample? Example, string? Problem) ParseLine(string line) => NerJsonLines.ParseLine(line, ReadEntities);
+
+    private static string? ReadEntities(JsonElement root, string text, List<NerEntity> entities)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(line); }
-        catch (JsonException ex) { return (null, $"malformed JSON: {ex.Message}"); }
-        using (doc)
+        if (root.TryGetProperty("entities", out var list) && list.ValueKind != JsonValueKind.Null)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return (null, "expected a JSON object per line");
-            if (!root.TryGetProperty("text", out var textEl) || textEl.ValueKind != JsonValueKind.String)
-                return (null, "missing string field 'text'");
-            var text = textEl.GetString()!;
-            var entities = new List<NerEntity>();
-            if (root.TryGetProperty("entities", out var list) && list.ValueKind != JsonValueKind.Null)
+            if (list.ValueKind != JsonValueKind.Array)
+                return "'entities' must be a list";
+            foreach (var item in list.EnumerateArray())
             {
-                if (list.ValueKind != JsonValueKind.Array)
-                    return (null, "'entities' must be a list");
-                foreach (var item in list.EnumerateArray())
-                {
-                    if (item.ValueKind != JsonValueKind.Object ||
-                        !item.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String ||
-                        !item.TryGetProperty("start", out var s) || !JsonText.TryGetInt(s, out var start) ||
-                        !item.TryGetProperty("end", out var e) || !JsonText.TryGetInt(e, out var end) ||
-                        !item.TryGetProperty("mention", out var m) || m.ValueKind != JsonValueKind.String)
-                        return (null, $"entity must be {{\"type\": string, \"start\": int, \"end\": int, \"mention\": string}}, found {item.GetRawText()}");
-                    var entity = new NerEntity(t.GetString()!, start, end, m.GetString()!);
-                    if (NerExampleValidator.Problem(text, entity) is { } p)
-                        return (null, p);
-                    entities.Add(entity);
-                }
+                if (item.ValueKind != JsonValueKind.Object ||
+                    !item.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String ||
+                    !item.TryGetProperty("start", out var s) || !JsonText.TryGetInt(s, out var start) ||
+                    !item.TryGetProperty("end", out var e) || !JsonText.TryGetInt(e, out var end) ||
+                    !item.TryGetProperty("mention", out var m) || m.ValueKind != JsonValueKind.String)
+                    return $"entity must be {{\"type\": string, \"start\": int, \"end\": int, \"mention\": string}}, found {item.GetRawText()}";
+                var entity = new NerEntity(t.GetString()!, start, end, m.GetString()!);
+                if (NerExampleValidator.Problem(text, entity) is { } p)
+                    return p;
+                entities.Add(entity);
             }
-            return (new NerExample(text, entities), null);
         }
+        return null;
     }
 
     public static void Write(string path, IEnumerable<NerExample> examples)
