@@ -72,10 +72,15 @@ public static class TrainingBenchmark
             };
             using var trainer = new Trainer(model, args, new FinetuningOptions { FinetuningTypeName = method }, source, null, "benchmark");
             var clock = new Stopwatch();
-            trainer.StepCompleted += s => { if (s.GlobalStep == options.WarmupSteps) clock.Start(); };
+            // Timed from the end of the warm-up to the last update: the final save (a full checkpoint for "full") is not training.
+            int lastStep = options.WarmupSteps + options.MeasuredSteps;
+            trainer.StepCompleted += s =>
+            {
+                if (s.GlobalStep == options.WarmupSteps) clock.Start();
+                if (s.GlobalStep == lastStep) clock.Stop();
+            };
             ProcessMemory.ResetPeak();
             var result = trainer.Train();
-            clock.Stop();
             double seconds = clock.Elapsed.TotalSeconds;
             double tokens = (double)options.MeasuredSteps * options.BatchSize * options.SequenceLength;
             return new TrainingBenchmarkResult(method, trainer.ComputeType.ToString(), options.GradientCheckpointing, get_num_threads(), options.BatchSize, options.SequenceLength,
