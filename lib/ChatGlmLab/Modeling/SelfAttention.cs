@@ -18,12 +18,19 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
     private readonly int _heads;
     private readonly int _headDim;
     private readonly int _layerIndex;
+    // Scalars held for the module's lifetime: a temporary Scalar from an implicit double conversion can be
+    // freed by its finalizer during the native call in TorchSharp 0.107 (see TensorMath).
+    private static readonly TorchSharp.Scalar MaskFill = (-10000.0).ToScalar();
+    private readonly TorchSharp.Scalar _queryDivisor;
+    private readonly TorchSharp.Scalar _layerCoefficient;
 
     public SelfAttention(ChatGlmConfig config, int layerIndex, ModuleFactory factory) : base("SelfAttention")
     {
         _heads = config.NumAttentionHeads;
         _headDim = config.HeadDim;
         _layerIndex = layerIndex;
+        _queryDivisor = (Math.Sqrt(_headDim) * (layerIndex + 1)).ToScalar();
+        _layerCoefficient = ((double)(layerIndex + 1)).ToScalar();
         query_key_value = factory.BlockLinear(config.HiddenSize, 3L * config.HiddenSize);
         dense = factory.BlockLinear(config.HiddenSize, config.HiddenSize);
         RegisterComponents();
@@ -57,13 +64,12 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
         return dense.forward(merged);
     }
 
-    /// <summary>Literal port of upstream attention_fn (used to verify the fast path).</summary>
+    /// <summary>Literal port of upstream attention_fn (used in training, where its backward is faster, and to verify the fast path).</summary>
     private Tensor UpstreamAttention(Tensor q, Tensor k, Tensor v, Tensor? mask)
     {
-        double coeff = _layerIndex + 1;
-        var scores = (q / (Math.Sqrt(_headDim) * coeff)).matmul(k.transpose(-1, -2));
-        if (mask is not null) scores = scores.masked_fill(mask, -10000.0);
-        scores = scores.to(ScalarType.Float32) * coeff;
+        var scores = (q / _queryDivisor).matmul(k.transpose(-1, -2));
+        if (mask is not null) scores = scores.masked_fill(mask, MaskFill);
+        scores = scores.to(ScalarType.Float32) * _layerCoefficient;
         var probs = scores.softmax(-1).to(v.dtype);
         return probs.matmul(v);
     }
