@@ -28,14 +28,15 @@ public static class Comparison
         var builder = new NerInstructionBuilder();
         var parser = new NerAnswerParser();
 
-        var trainExamples = Take(NerJson.Read(Path.Combine(options.DataDir, options.TrainFile)).Items, options.TrainSentences);
+        var allTrain = NerJson.Read(Path.Combine(options.DataDir, options.TrainFile)).Items;
+        var trainExamples = Take(allTrain, options.TrainSentences);
         var devExamples = Take(NerJson.Read(Path.Combine(options.DataDir, options.DevFile)).Items, options.DevSentences);
         var trainRecords = builder.BuildAll(trainExamples).Select(r => r.Record).ToList();
         var devRecords = builder.BuildAll(devExamples).ToList();
         log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
         string baseDir = options.ModelNameOrPath ?? BaseModelRecipe.BuildOrLoad(options,
-            NerJson.Read(Path.Combine(options.DataDir, options.TrainFile)).Items.Select(e => e.Text).ToList(), trainRecords, log);
+            allTrain.Select(e => e.Text).ToList(), trainRecords, log);
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         var preprocessor = new SupervisedPreprocessor(tokenizer, new SftOptions { MaxSourceLength = options.MaxSourceLength, MaxTargetLength = options.MaxTargetLength });
         var trainInputs = trainRecords.Select(preprocessor.ForTraining).ToList();

@@ -46,7 +46,7 @@ public sealed record ModelSize(long Parameters, long QuantizableWeights, long Qu
     }
 
     /// <summary>Bytes of all weights stored in one float dtype.</summary>
-    public long Bytes(ScalarType dtype) => Parameters * ElementSize(dtype);
+    public long Bytes(ScalarType dtype) => Parameters * Checkpoints.TensorStreams.ElementSize(dtype);
 
     /// <summary>Bytes with ChatGLM's weight-only quantization (bits 8 or 4); other weights float16.</summary>
     public long QuantizedBytes(int bits)
@@ -55,12 +55,4 @@ public sealed record ModelSize(long Parameters, long QuantizableWeights, long Qu
         long other = (Parameters - QuantizableWeights) * 2;
         return other + QuantizableWeights * bits / 8 + QuantizedRows * 2;
     }
-
-    private static int ElementSize(ScalarType t) => t switch
-    {
-        ScalarType.Float32 => 4,
-        ScalarType.Float16 or ScalarType.BFloat16 => 2,
-        ScalarType.Int8 => 1,
-        _ => throw new NotSupportedException(t.ToString()),
-    };
 }

@@ -35,18 +35,13 @@ public sealed class PrefixEncoder : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         embedding.weight.normal_(0, 1);
         if (trans == null) return;
-        foreach (var (name, p) in trans.named_parameters())
+        // torch's Linear default: weight and bias uniform in ±1/sqrt(in_features), in that order per layer.
+        foreach (var linear in trans.children().OfType<Linear>())
         {
-            long fanIn = name.EndsWith("weight") ? p.shape[1] : (long)(p.shape[0] == 0 ? 1 : FanInOfBias(trans, name));
-            double bound = 1.0 / Math.Sqrt(fanIn);
-            p.uniform_(-bound, bound);
+            double bound = 1.0 / Math.Sqrt(linear.InFeatures);
+            linear.weight.uniform_(-bound, bound);
+            linear.bias?.uniform_(-bound, bound);
         }
-    }
-
-    private static long FanInOfBias(nn.Module<Tensor, Tensor> seq, string biasName)
-    {
-        string weightName = biasName[..^"bias".Length] + "weight";
-        return seq.named_parameters().First(p => p.name == weightName).parameter.shape[1];
     }
 
     /// <param name="prefixIds">[batch, P] int64</param>
