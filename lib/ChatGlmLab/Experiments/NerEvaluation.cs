@@ -1,5 +1,6 @@
 using ChatGlmLab.Data.Instructions;
 using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Generation.Constraints;
 using ChatGlmLab.Metrics;
 
 namespace ChatGlmLab.Experiments;
@@ -12,7 +13,9 @@ public sealed record NerScores(EntityEvaluation Raw, EntityEvaluation Grounded, 
 /// gold history — every record of the dev file is answered with the gold earlier turns in its prompt
 /// (what predict_with_generate on the dataset file measures; comparable to the seed's table);
 /// cascade — turn-1 prediction → turn-2 questions for the predicted types → turn-3 questions for the
-/// predicted mentions (the real NER quality). Each also with grounded answers.
+/// predicted mentions (the real NER quality). The cascade runs twice: raw, and grounded — types decoded
+/// under a constraint to the label set, mentions to substrings of the sentence (constrained decoding), and
+/// positions repaired to the mention's occurrences when the answered span does not hold it.
 /// </summary>
 public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser parser)
 {
@@ -49,7 +52,13 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
     private EntityEvaluation Run(IReadOnlyList<NerExample> examples, Predictor predictor, bool grounded, out int questions)
     {
         var texts = examples.Select(e => e.Text).ToList();
-        var typeAnswers = predictor.Predict(texts.Select(t => builder.TypeTurn(t)).ToList());
+        var tokenTexts = grounded ? TokenTexts.For(predictor.Tokenizer) : null;
+        char separator = builder.Options.Separator.Length == 1 ? builder.Options.Separator[0]
+            : throw new NotSupportedException($"grounded decoding needs a one-character separator, not '{builder.Options.Separator}'");
+        var typeRule = new ChoiceItems(builder.Options.Labels.Append(builder.Options.NoEntityAnswer));
+        bool noEntityIsEmpty = builder.Options.NoEntityAnswer.Length == 0;
+        var typeAnswers = predictor.Predict(texts.Select(t => builder.TypeTurn(t)).ToList(),
+            grounded ? texts.Select(_ => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, typeRule, separator, noEntityIsEmpty)).ToList() : null);
         questions = texts.Count;
 
         var typeQuestions = new List<(int Sentence, string Type)>();
@@ -58,7 +67,8 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
             var types = grounded ? _grounding.Types(typeAnswers[s]) : parser.ParseTypes(typeAnswers[s]).Types.Distinct().ToList();
             typeQuestions.AddRange(types.Select(t => (s, t)));
         }
-        var mentionAnswers = predictor.Predict(typeQuestions.Select(q => builder.MentionTurn(texts[q.Sentence], typeAnswers[q.Sentence], q.Type)).ToList());
+        var mentionAnswers = predictor.Predict(typeQuestions.Select(q => builder.MentionTurn(texts[q.Sentence], typeAnswers[q.Sentence], q.Type)).ToList(),
+            grounded ? typeQuestions.Select(q => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, new SubstringItems(texts[q.Sentence]), separator)).ToList() : null);
         questions += typeQuestions.Count;
 
         var positionQuestions = new List<(int Sentence, string Type, string MentionAnswer, string Mention)>();

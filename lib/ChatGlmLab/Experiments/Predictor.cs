@@ -2,6 +2,7 @@ using System.Text.Json;
 using ChatGlmLab.Data.Instructions;
 using ChatGlmLab.Data.ModelInputs;
 using ChatGlmLab.Generation;
+using ChatGlmLab.Generation.Constraints;
 using ChatGlmLab.Modeling;
 using static TorchSharp.torch;
 
@@ -10,16 +11,22 @@ namespace ChatGlmLab.Experiments;
 /// <summary>
 /// predict_with_generate over instruction records: prompts are built and tokenized like evaluation
 /// inputs, sorted by length into left-padded batches (less padding), generated with the given
-/// options and decoded without special tokens, in the records' original order.
+/// options (and optional per-record token constraints) and decoded without special tokens, in the records' original order.
 /// </summary>
 public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedPreprocessor preprocessor, GenerationOptions generation, int batchSize = 16)
 {
     public GenerationOptions Generation => generation;
+    public ChatGlmLab.Tokenization.ChatGlmTokenizer Tokenizer => preprocessor.Tokenizer;
 
     /// <summary>Generated tokens in total over all calls (for cost per sentence).</summary>
     public long GeneratedTokens { get; private set; }
 
-    public IReadOnlyList<string> Predict(IReadOnlyList<InstructionRecord> records, Action<int, int>? progress = null)
+    public IReadOnlyList<string> Predict(IReadOnlyList<InstructionRecord> records, Action<int, int>? progress = null) =>
+        Predict(records, null, progress);
+
+    /// <param name="constraints">One per record (null entries unrestricted), or null for none.</param>
+    public IReadOnlyList<string> Predict(IReadOnlyList<InstructionRecord> records, IReadOnlyList<ITokenConstraint?>? constraints,
+        Action<int, int>? progress = null)
     {
         var tokenizer = preprocessor.Tokenizer;
         var inputs = records.Select(r => preprocessor.ForEvaluation(r).InputIds).ToArray();
@@ -31,7 +38,8 @@ public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedP
         {
             using var scope = NewDisposeScope();
             var batch = BatchCollator.Collate(tokenizer, members.Select(i => inputs[i]).ToList());
-            var output = model.Generate(batch.InputIds, generation, batch.AttentionMask, batch.PositionIds);
+            var output = model.Generate(batch.InputIds, generation, batch.AttentionMask, batch.PositionIds,
+                constraints: constraints is null ? null : members.Select(i => constraints[i]).ToList());
             long promptLength = batch.InputIds.shape[1];
             var generated = output.narrow(1, promptLength, output.shape[1] - promptLength).cpu();
             var rows = generated.data<long>().ToArray();

@@ -1,3 +1,5 @@
+using ChatGlmLab.Generation.Constraints;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Generation;
@@ -26,6 +28,31 @@ public static class LogitsProcessing
         var fixedScores = zeros_like(scores);
         fixedScores[TensorIndex.Ellipsis, InvalidScoreForcedToken] = tensor(5e4f);
         return fixedScores;
+    }
+
+    // Held by fields: TorchSharp 0.107 may free a temporary Scalar from its finalizer during the native call.
+    private static readonly Scalar True = true;
+    private static readonly Scalar MinusInfinity = double.NegativeInfinity;
+
+    /// <summary>Scores of tokens a row's constraint does not allow become -inf (rows without a constraint are untouched).</summary>
+    public static Tensor AllowedTokensOnly(Tensor scores, IReadOnlyList<ITokenConstraint?> constraints, IReadOnlyList<List<int>> generated)
+    {
+        long vocab = scores.shape[1];
+        var keep = new List<long>();
+        var unconstrainedRows = new List<long>();
+        var allowed = new List<int>();
+        for (int row = 0; row < constraints.Count; row++)
+        {
+            if (constraints[row] is not { } constraint) { unconstrainedRows.Add(row); continue; }
+            allowed.Clear();
+            constraint.AddAllowed(generated[row], allowed);
+            foreach (int id in allowed) if (id < vocab) keep.Add(row * vocab + id);
+        }
+        var mask = zeros(scores.numel(), ScalarType.Bool, scores.device);
+        if (keep.Count > 0) mask.index_fill_(0, tensor(keep.ToArray(), device: scores.device), True);
+        mask = mask.view(scores.shape);
+        if (unconstrainedRows.Count > 0) mask.index_fill_(0, tensor(unconstrainedRows.ToArray(), device: scores.device), True);
+        return scores.masked_fill(mask.logical_not(), MinusInfinity);
     }
 
     public static Tensor Temperature(Tensor scores, double temperature) =>

@@ -1,3 +1,4 @@
+using ChatGlmLab.Generation.Constraints;
 using ChatGlmLab.Modeling;
 using static TorchSharp.torch;
 
@@ -11,11 +12,13 @@ namespace ChatGlmLab.Generation;
 ///   _update_model_kwargs_for_generation), given positions: last position with block position + 1;
 /// • no masks: no masking, positions [mask_position, current_length - context_length].
 /// Rows that produced eos get pad tokens afterwards; decoding stops when all rows stopped.
+/// Optional per-row <see cref="ITokenConstraint"/>s restrict each step's choice (null entries: unrestricted).
 /// </summary>
 public static class TextGenerator
 {
     public static Tensor Generate(ChatGlmForConditionalGeneration model, Tensor inputIds, GenerationOptions options,
-        Tensor? attentionMask = null, Tensor? positionIds = null, Action<long[]>? onTokens = null)
+        Tensor? attentionMask = null, Tensor? positionIds = null, Action<long[]>? onTokens = null,
+        IReadOnlyList<ITokenConstraint?>? constraints = null)
     {
         var config = model.Config;
         long batch = inputIds.shape[0], promptLength = inputIds.shape[1];
@@ -36,6 +39,9 @@ public static class TextGenerator
         var allTokens = ids;                                   // for the repetition penalty
         var generated = new List<Tensor>();
         var unfinished = ones(batch, ScalarType.Bool, device);
+        if (constraints is not null && constraints.Count != batch)
+            throw new ArgumentException($"{constraints.Count} constraints for a batch of {batch} rows", nameof(constraints));
+        var rowsSoFar = constraints is null ? null : Enumerable.Range(0, (int)batch).Select(_ => new List<int>()).ToArray();
 
         // Prompt pass.
         Tensor logits = model.Forward(ids, positionIds, attentionMask, null,
@@ -46,12 +52,17 @@ public static class TextGenerator
         for (int step = 0; step < maxNew; step++)
         {
             using var scope = NewDisposeScope();
-            var next = NextTokens(logits, allTokens, options, generator);
+            var next = NextTokens(logits, allTokens, options, generator, constraints, rowsSoFar);
             next = where(unfinished, next, full_like(next, pad));
             unfinished = unfinished.logical_and(next != eos);
             generated.Add(next.MoveToOuterDisposeScope());
             allTokens = cat([allTokens, next.unsqueeze(1)], 1).MoveToOuterDisposeScope();
-            onTokens?.Invoke(next.cpu().data<long>().ToArray());
+            if (onTokens is not null || rowsSoFar is not null)
+            {
+                var chosen = next.cpu().data<long>().ToArray();
+                onTokens?.Invoke(chosen);
+                if (rowsSoFar is not null) for (int r = 0; r < chosen.Length; r++) rowsSoFar[r].Add((int)chosen[r]);
+            }
             bool anyLeft = unfinished.any().item<bool>();
             unfinished = unfinished.MoveToOuterDisposeScope();
             if (!anyLeft || step == maxNew - 1) break;
@@ -79,11 +90,13 @@ public static class TextGenerator
         return result.MoveToOuterDisposeScope();
     }
 
-    private static Tensor NextTokens(Tensor logits, Tensor allTokens, GenerationOptions options, TorchSharp.torch.Generator? generator)
+    private static Tensor NextTokens(Tensor logits, Tensor allTokens, GenerationOptions options, TorchSharp.torch.Generator? generator,
+        IReadOnlyList<ITokenConstraint?>? constraints, List<int>[]? rowsSoFar)
     {
         var scores = logits.to(ScalarType.Float32);
         scores = LogitsProcessing.RepetitionPenalty(scores, allTokens, options.RepetitionPenalty);
         if (options.InvalidScoreGuard) scores = LogitsProcessing.InvalidScoreGuard(scores);
+        if (constraints is not null) scores = LogitsProcessing.AllowedTokensOnly(scores, constraints, rowsSoFar!);
         if (!options.DoSample) return scores.argmax(1);
 
         scores = LogitsProcessing.Temperature(scores, options.Temperature);

@@ -104,8 +104,8 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
 
     /// <summary>Generates continuations; returns the prompt followed by the new tokens, [batch, seq + new].</summary>
     public Tensor Generate(Tensor inputIds, GenerationOptions? options = null, Tensor? attentionMask = null, Tensor? positionIds = null,
-        Action<long[]>? onTokens = null) =>
-        TextGenerator.Generate(this, inputIds, options ?? new GenerationOptions(), attentionMask, positionIds, onTokens);
+        Action<long[]>? onTokens = null, IReadOnlyList<Generation.Constraints.ITokenConstraint?>? constraints = null) =>
+        TextGenerator.Generate(this, inputIds, options ?? new GenerationOptions(), attentionMask, positionIds, onTokens, constraints);
 
     /// <summary>The compute dtype of the model (that of its embeddings).</summary>
     public ScalarType DType => transformer.word_embeddings.weight.dtype;
