@@ -36,7 +36,7 @@ public static class InstructionDatasetLoader
                     warnings.Add($"{path}: {message}");
                 }
             }
-            var result = InstructionFileReader.Read(path, entry.Columns, request.Lenient);
+            var result = InstructionDatasetFile.Read(path, entry.Columns, request.Lenient);
             reports.Add(result.Report);
             var records = request.MaxSamples is { } max ? result.Items.Take(max) : result.Items;
             all.AddRange(records);
