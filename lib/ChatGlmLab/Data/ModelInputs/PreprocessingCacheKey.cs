@@ -20,7 +20,7 @@ namespace ChatGlmLab.Data.ModelInputs;
 /// </summary>
 public sealed record PreprocessingCacheKey(string Hex, string Description)
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     public static PreprocessingCacheKey Compute(SupervisedPreprocessor preprocessor, IReadOnlyList<InstructionRecord> records, SftExampleKind kind)
     {

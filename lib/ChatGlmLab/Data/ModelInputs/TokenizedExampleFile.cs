@@ -6,8 +6,10 @@ namespace ChatGlmLab.Data.ModelInputs;
 /// <summary>
 /// The on-disk form of a list of <see cref="TokenizedExample"/>s: compact, checked, written atomically.
 /// <para>Layout (little-endian): magic "CGLMSFT\0", int32 format version, 32-byte cache key, int32 example
-/// count, then per example int32 input length, int32 label length, the input ids, the labels (int32 each);
-/// last, a SHA-256 of every byte before it. The checksum makes a truncated or corrupted file fail to
+/// count, then per example: int32 input length, the input ids (int32 each), int32 label form, and — when the
+/// form is -1 — int32 label length and the labels; last, a SHA-256 of every byte before it. A label form
+/// k ≥ 0 means "labels = k × -100, then the input ids from k on", which is what every training-layout
+/// example is: storing it as one number halves the file (CLUENER train 3-turn: 40 MB instead of 80). The checksum makes a truncated or corrupted file fail to
 /// read (<see cref="InvalidDataException"/> with the reason) instead of yielding wrong examples.</para>
 /// <para>Writing goes to a temporary file in the same folder, flushed to disk, then renamed over the
 /// target, so an interrupted run leaves either the old file or the complete new one.</para>
@@ -21,7 +23,9 @@ public static class TokenizedExampleFile
     {
         if (key.Length != HashLength) throw new ArgumentException($"the key must be {HashLength} bytes", nameof(key));
         long size = Magic.Length + 4 + HashLength + 4 + HashLength;
-        foreach (var e in examples) size += 8 + 4L * (e.InputIds.Length + e.Labels.Length);
+        var forms = examples.Select(LabelForm).ToArray();
+        for (int i = 0; i < examples.Count; i++)
+            size += 8 + 4L * examples[i].InputIds.Length + (forms[i] < 0 ? 4 + 4L * examples[i].Labels.Length : 0);
         if (size > int.MaxValue) throw new InvalidOperationException($"{examples.Count} examples are too large for one cache file ({size:N0} bytes)");
 
         var bytes = new byte[size];
@@ -31,11 +35,14 @@ public static class TokenizedExampleFile
         Int(PreprocessingCacheKey.FormatVersion);
         key.CopyTo(bytes, at); at += HashLength;
         Int(examples.Count);
-        foreach (var e in examples)
+        for (int i = 0; i < examples.Count; i++)
         {
+            var e = examples[i];
             Int(e.InputIds.Length);
-            Int(e.Labels.Length);
             foreach (var id in e.InputIds) Int(id);
+            Int(forms[i]);
+            if (forms[i] >= 0) continue;
+            Int(e.Labels.Length);
             foreach (var id in e.Labels) Int(id);
         }
         SHA256.HashData(bytes.AsSpan(0, at), bytes.AsSpan(at));
@@ -55,6 +62,15 @@ public static class TokenizedExampleFile
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>k when labels are k × -100 followed by the input ids from k on (the training layout); -1 otherwise.</summary>
+    private static int LabelForm(TokenizedExample e)
+    {
+        if (e.Labels.Length != e.InputIds.Length) return -1;
+        int k = 0;
+        while (k < e.Labels.Length && e.Labels[k] == SupervisedPreprocessor.IgnoreIndex && e.InputIds[k] != SupervisedPreprocessor.IgnoreIndex) k++;
+        return e.Labels.AsSpan(k).SequenceEqual(e.InputIds.AsSpan(k)) ? k : -1;
     }
 
     /// <summary>Reads and checks a file; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
@@ -98,8 +114,19 @@ public static class TokenizedExampleFile
         }
         for (int i = 0; i < count; i++)
         {
-            int inputLength = Int(), labelLength = Int();
-            examples[i] = new TokenizedExample(Ints(inputLength, i, "input"), Ints(labelLength, i, "label"));
+            var input = Ints(Int(), i, "input");
+            int form = Int();
+            int[] labels;
+            if (form == -1)
+                labels = Ints(Int(), i, "label");
+            else if (form >= 0 && form <= input.Length)
+            {
+                labels = (int[])input.Clone();
+                Array.Fill(labels, SupervisedPreprocessor.IgnoreIndex, 0, form);
+            }
+            else
+                throw new InvalidDataException($"example {i}: label form {form} is neither -1 nor a prefix length of its {input.Length} input ids");
+            examples[i] = new TokenizedExample(input, labels);
         }
         if (at != bodyLength)
             throw new InvalidDataException($"{bodyLength - at} unexpected bytes after the last example");

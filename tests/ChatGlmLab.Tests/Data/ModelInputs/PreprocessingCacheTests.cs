@@ -145,6 +145,25 @@ public class PreprocessingCacheTests(SmallTokenizerFixture fx) : IClassFixture<S
     }
 
     [Fact]
+    public void FileRoundTripsEveryLabelForm()
+    {
+        TokenizedExample[] examples =
+        [
+            new([5, 6, 7], [-100, -100, 7]),        // training layout: stored as a masked-prefix length
+            new([5, 6, 7], [5, 6, 7]),              // prefix 0
+            new([5, 6, 7], [5, -100, 7]),           // same length, not a prefix mask: stored in full
+            new([5, 6], [8, 9, 10]),                // evaluation layout: other length
+            new([], []),
+        ];
+        var path = _files.PathOf("forms.bin");
+        var key = new byte[32];
+        key[0] = 1;
+        TokenizedExampleFile.Write(path, key, examples);
+        AssertSame(examples, TokenizedExampleFile.Read(path, key));
+        Assert.Throws<InvalidDataException>(() => TokenizedExampleFile.Read(path, new byte[32]));
+    }
+
+    [Fact]
     public void UnwritableCacheFolderIsReportedAndTheRunContinues()
     {
         var blocker = _files.Write("blocker", "a file where the cache folder should be");
