@@ -19,13 +19,17 @@ public sealed record DataArguments
     [JsonPropertyName("dev_ratio")] public double DevRatio { get; init; }
     [JsonPropertyName("max_source_length")] public int MaxSourceLength { get; init; } = 512;
     [JsonPropertyName("max_target_length")] public int MaxTargetLength { get; init; } = 512;
-    /// <summary>Accepted for the toolkit's command lines; the kit tokenizes in memory and keeps no cache.</summary>
+    /// <summary>Rebuild the cached tokenized examples instead of reading them (the toolkit's load_from_cache_file=False).</summary>
     [JsonPropertyName("overwrite_cache")] public bool OverwriteCache { get; init; }
+    /// <summary>Where tokenized examples are cached; default dataset_dir/.cache, shared by every run on those datasets.</summary>
+    [JsonPropertyName("cache_dir")] public string? CacheDir { get; init; }
     /// <summary>chatglm (chat()'s layout) or chatglm-cet (toolkit v0.1.5's).</summary>
     [JsonPropertyName("prompt_template")] public string PromptTemplate { get; init; } = Tokenization.PromptTemplate.ChatGlmName;
     [JsonPropertyName("predict_with_generate")] public bool PredictWithGenerate { get; init; }
     /// <summary>The first n records of the evaluation / prediction set.</summary>
     [JsonPropertyName("max_eval_samples")] public int? MaxEvalSamples { get; init; }
+
+    public string PreprocessingCacheDir => CacheDir ?? Path.Combine(DatasetDir, PreprocessingCache.DefaultFolderName);
 
     public SftOptions ToSftOptions() => new() { MaxSourceLength = MaxSourceLength, MaxTargetLength = MaxTargetLength, Template = PromptTemplate };
 

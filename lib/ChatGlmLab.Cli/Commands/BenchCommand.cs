@@ -1,5 +1,6 @@
 using ChatGlmLab.Benchmarks;
 using ChatGlmLab.Data;
+using ChatGlmLab.Data.ModelInputs;
 using ChatGlmLab.Data.Ner;
 using ChatGlmLab.Metrics;
 using ChatGlmLab.Tokenization;
@@ -11,11 +12,11 @@ namespace ChatGlmLab.Cli.Commands;
 /// <summary>
 /// The kit's benchmarks (timings live here, never in tests): model forward / greedy decode, training
 /// throughput per method and dtype, tokenizer encoding, 3-turn data expansion, metrics.
-/// Usage: bench [model|train|tokenizer|data|metrics|all] [--cluener FILE] [--tokenizer DIR]; default all.
+/// Usage: bench [model|train|tokenizer|data|cache|metrics|all] [--cluener FILE] [--tokenizer DIR]; default all.
 /// </summary>
 public static class BenchCommand
 {
-    private static readonly string[] Parts = ["model", "train", "tokenizer", "data", "metrics"];
+    private static readonly string[] Parts = ["model", "train", "tokenizer", "data", "cache", "metrics"];
 
     public static int Run(string[] args, CliContext context)
     {
@@ -40,9 +41,10 @@ public static class BenchCommand
                                  $"peak RSS {r.PeakRssMb:F0} MB  trainable {r.TrainablePercent:F2}%");
 
         string cluener = Option("cluener") ?? Path.Combine("..", "shared", "data", "cluener2020", "dev.json");
+        string? tokenizerDir = Option("tokenizer") ?? (Directory.Exists(Path.Combine("..", "shared", "fixtures", "tokenizer")) ? Path.Combine("..", "shared", "fixtures", "tokenizer") : null);
         if (All("tokenizer"))
         {
-            string? dir = Option("tokenizer") ?? (Directory.Exists(Path.Combine("..", "shared", "fixtures", "tokenizer")) ? Path.Combine("..", "shared", "fixtures", "tokenizer") : null);
+            string? dir = tokenizerDir;
             if (dir == null || !File.Exists(cluener)) output.WriteLine("tokenizer skipped: give --tokenizer DIR (with ice_text.model) and --cluener FILE");
             else
             {
@@ -54,6 +56,11 @@ public static class BenchCommand
         {
             if (!File.Exists(cluener)) output.WriteLine("data skipped: give --cluener FILE (CLUENER train.json or dev.json)");
             else output.WriteLine($"data      {DataBenchmark.Run(cluener)}");
+        }
+        if (All("cache"))
+        {
+            if (tokenizerDir == null || !File.Exists(cluener)) output.WriteLine("cache skipped: give --tokenizer DIR (with ice_text.model) and --cluener FILE");
+            else output.WriteLine($"cache     {PreprocessingCacheBenchmark.Run(cluener, ChatGlmTokenizer.FromPretrained(tokenizerDir))}");
         }
         if (All("metrics"))
             output.WriteLine($"metrics   {MetricsBenchmark.Run()}");

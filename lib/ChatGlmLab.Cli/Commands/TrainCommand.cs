@@ -79,6 +79,8 @@ public static class TrainCommand
 
         var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
         var preprocessor = new SupervisedPreprocessor(tokenizer, data.ToSftOptions());
+        // Tokenized examples are cached beside the datasets (or in --cache_dir); --overwrite_cache rebuilds them.
+        var cache = new PreprocessingCache(data.PreprocessingCacheDir, data.OverwriteCache, output.WriteLine);
         // Without training: float32 unless bf16 is asked for (fp16 matmuls are not a CPU path), checkpoints merged.
         var inferenceDType = training.Bf16 && modelArgs.QuantizationBit == null ? ScalarType.BFloat16 : ScalarType.Float32;
         using var model = training.DoTrain
@@ -88,11 +90,11 @@ public static class TrainCommand
                          (modelArgs.QuantizationBit is { } bits ? $" (int{bits})" : ""));
 
         SftBatchSource? EvalSource() => evaluates
-            ? new SftBatchSource(tokenizer, evalRecords.Select(preprocessor.ForTraining).ToList(), training.PerDeviceEvalBatchSize, shuffle: false)
+            ? new SftBatchSource(tokenizer, cache.GetOrBuild(preprocessor, evalRecords, SftExampleKind.Training), training.PerDeviceEvalBatchSize, shuffle: false)
             : null;
         if (training.DoTrain)
         {
-            var trainSource = new SftBatchSource(tokenizer, split.Train.Select(preprocessor.ForTraining).ToList(), training.PerDeviceTrainBatchSize, shuffle: true);
+            var trainSource = new SftBatchSource(tokenizer, cache.GetOrBuild(preprocessor, split.Train, SftExampleKind.Training), training.PerDeviceTrainBatchSize, shuffle: true);
             using var trainer = new Trainer(model, training, finetuning, trainSource, EvalSource(), modelArgs.ModelNameOrPath);
             var p = trainer.TrainableParameters;
             output.WriteLine($"trainable params: {p.Trainable:N0} || all params: {p.All:N0} || trainable%: {p.Percent:F4}");
@@ -115,13 +117,15 @@ public static class TrainCommand
         {
             // The toolkit's gen_kwargs: sampling, top_p 0.7, temperature 0.95, max_target_length + 1 new tokens.
             var options = generation.Apply(GenerationOptions.ToolkitSampling(data.MaxTargetLength + 1), training.Seed);
-            Predict(model, preprocessor, options, evalRecords, completeSentenceRecords, training, context);
+            var evaluationExamples = cache.GetOrBuild(preprocessor, evalRecords, SftExampleKind.Evaluation);
+            Predict(model, preprocessor, options, evalRecords, completeSentenceRecords, training, context, evaluationExamples);
         }
         return CliApp.Ok;
     }
 
     public static void Predict(ChatGlmForConditionalGeneration model, SupervisedPreprocessor preprocessor, GenerationOptions options,
-        IReadOnlyList<InstructionRecord> records, int completeSentenceRecords, TrainingArguments training, CliContext context)
+        IReadOnlyList<InstructionRecord> records, int completeSentenceRecords, TrainingArguments training, CliContext context,
+        IReadOnlyList<TokenizedExample>? evaluationExamples = null)
     {
         var output = context.Stdout;
         string outputDir = training.OutputDir;
@@ -129,7 +133,7 @@ public static class TrainCommand
         output.WriteLine($"predict: {records.Count} records, {options.Describe()}, max_new_tokens {options.MaxNewTokens?.ToString() ?? "-"}");
         var clock = Stopwatch.StartNew();
         var predictor = new Predictor(model, preprocessor, options, training.PerDeviceEvalBatchSize);
-        var predictions = predictor.Predict(records, (done, total) => context.Stderr.Write($"\rpredict: {done}/{total}"));
+        var predictions = predictor.Predict(records, (done, total) => context.Stderr.Write($"\rpredict: {done}/{total}"), evaluationExamples);
         context.Stderr.WriteLine();
         double seconds = clock.Elapsed.TotalSeconds;
         var labels = records.Select(r => r.Output).ToList();

@@ -58,7 +58,7 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
         var typeRule = new ChoiceItems(builder.Options.Labels.Append(builder.Options.NoEntityAnswer));
         bool noEntityIsEmpty = builder.Options.NoEntityAnswer.Length == 0;
         var typeAnswers = predictor.Predict(texts.Select(t => builder.TypeTurn(t)).ToList(),
-            grounded ? texts.Select(_ => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, typeRule, separator, noEntityIsEmpty)).ToList() : null);
+            constraints: grounded ? texts.Select(_ => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, typeRule, separator, noEntityIsEmpty)).ToList() : null);
         questions = texts.Count;
 
         var typeQuestions = new List<(int Sentence, string Type)>();
@@ -68,7 +68,7 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
             typeQuestions.AddRange(types.Select(t => (s, t)));
         }
         var mentionAnswers = predictor.Predict(typeQuestions.Select(q => builder.MentionTurn(texts[q.Sentence], typeAnswers[q.Sentence], q.Type)).ToList(),
-            grounded ? typeQuestions.Select(q => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, new SubstringItems(texts[q.Sentence]), separator)).ToList() : null);
+            constraints: grounded ? typeQuestions.Select(q => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, new SubstringItems(texts[q.Sentence]), separator)).ToList() : null);
         questions += typeQuestions.Count;
 
         var positionQuestions = new List<(int Sentence, string Type, string MentionAnswer, string Mention)>();

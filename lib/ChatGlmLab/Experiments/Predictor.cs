@@ -21,15 +21,16 @@ public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedP
     /// <summary>Generated tokens in total over all calls (for cost per sentence).</summary>
     public long GeneratedTokens { get; private set; }
 
-    public IReadOnlyList<string> Predict(IReadOnlyList<InstructionRecord> records, Action<int, int>? progress = null) =>
-        Predict(records, null, progress);
-
-    /// <param name="constraints">One per record (null entries unrestricted), or null for none.</param>
-    public IReadOnlyList<string> Predict(IReadOnlyList<InstructionRecord> records, IReadOnlyList<ITokenConstraint?>? constraints,
-        Action<int, int>? progress = null)
+    /// <param name="evaluationExamples">The records already preprocessed with ForEvaluation (e.g. from a
+    /// <see cref="PreprocessingCache"/>), one per record; null to preprocess them here.</param>
+    /// <param name="constraints">Token constraints, one per record (null entries unrestricted), or null for none.</param>
+    public IReadOnlyList<string> Predict(IReadOnlyList<InstructionRecord> records, Action<int, int>? progress = null,
+        IReadOnlyList<TokenizedExample>? evaluationExamples = null, IReadOnlyList<ITokenConstraint?>? constraints = null)
     {
         var tokenizer = preprocessor.Tokenizer;
-        var inputs = records.Select(r => preprocessor.ForEvaluation(r).InputIds).ToArray();
+        if (evaluationExamples != null && evaluationExamples.Count != records.Count)
+            throw new ArgumentException($"{evaluationExamples.Count} preprocessed examples for {records.Count} records", nameof(evaluationExamples));
+        var inputs = evaluationExamples?.Select(e => e.InputIds).ToArray() ?? records.Select(r => preprocessor.ForEvaluation(r).InputIds).ToArray();
         var order = Enumerable.Range(0, inputs.Length).OrderBy(i => inputs[i].Length).ToArray();
         var predictions = new string[records.Count];
         int done = 0;

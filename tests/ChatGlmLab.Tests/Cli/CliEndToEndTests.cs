@@ -26,10 +26,42 @@ public sealed class CliEndToEndTests(TinyCliModelFixture fixture) : IClassFixtur
         Assert.True(File.Exists(Path.Combine(dir, "training_loss.html")));
         // 40 records, dev_ratio 0.1 → 4 dev records, max_eval_samples 3 of them predicted.
         Assert.Contains("36 training records, 4 dev records", run.Stdout);
+        // Training, eval-loss and prediction inputs each go through the preprocessing cache in --cache_dir.
+        Assert.Matches(@"preprocessing cache (miss \(no cache file\): tokenized|hit:) 36 training-layout examples", run.Stdout);
+        Assert.Matches(@"preprocessing cache (miss \(no cache file\): tokenized|hit:) 3 evaluation-layout examples", run.Stdout);
+        Assert.Contains(Path.Combine(fixture.CacheDir, "sft-training-"), run.Stdout);
         Assert.Equal(3, ReadPredictions(Path.Combine(dir, "generated_predictions.jsonl")).Count);
         // The dev split is shuffled, so its 3-turn records are not in sentence order: generation metrics only.
         Assert.Contains("entity scores: skipped", run.Stdout);
         Assert.Contains(Path.GetFullPath(dir), run.Stdout);
+    }
+
+    [Fact]
+    public void Predict_reads_the_preprocessing_cache_on_a_second_run_and_rebuilds_it_with_overwrite_cache()
+    {
+        string cacheDir = Path.Combine(fixture.Root, "cache-predict");
+        CliRun Predict(string name, params string[] extra) => TinyCliModelFixture.Run(
+        [
+            "predict", "--model_name_or_path", fixture.ModelDir, "--dataset", "maintenance_3turn_dev", "--dataset_dir", fixture.DataDir,
+            "--cache_dir", cacheDir, "--max_eval_samples", "3", "--output_dir", Path.Combine(fixture.Root, name),
+            "--max_source_length", "128", "--max_target_length", "24", "--max_new_tokens", "2", "--do_sample", "false", .. extra,
+        ]);
+        var first = Predict("predict-cache-1");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("preprocessing cache miss (no cache file): tokenized 3 evaluation-layout examples", first.Stdout);
+        var file = Assert.Single(Directory.GetFiles(cacheDir));
+        Assert.Contains(file, first.Stdout);
+
+        var second = Predict("predict-cache-2");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains($"preprocessing cache hit: 3 evaluation-layout examples", second.Stdout);
+        Assert.Equal(File.ReadAllText(Path.Combine(fixture.Root, "predict-cache-1", "generated_predictions.jsonl")),
+            File.ReadAllText(Path.Combine(fixture.Root, "predict-cache-2", "generated_predictions.jsonl")));
+
+        var third = Predict("predict-cache-3", "--overwrite_cache");
+        Assert.True(third.ExitCode == 0, third.ToString());
+        Assert.Contains("preprocessing cache miss (overwrite_cache): tokenized 3 evaluation-layout examples", third.Stdout);
+        Assert.Equal(file, Assert.Single(Directory.GetFiles(cacheDir)));
     }
 
     [Fact]
@@ -38,7 +70,7 @@ public sealed class CliEndToEndTests(TinyCliModelFixture fixture) : IClassFixtur
         Assert.True(fixture.Training.ExitCode == 0, fixture.Training.ToString());
         string output = Path.Combine(fixture.Root, "predict");
         var run = TinyCliModelFixture.Run("predict", "--do_predict", "--model_name_or_path", fixture.ModelDir, "--checkpoint_dir", fixture.TrainOutputDir,
-            "--dataset", "maintenance_3turn_dev", "--dataset_dir", fixture.DataDir, "--predict_with_generate", "--max_eval_samples", "12",
+            "--dataset", "maintenance_3turn_dev", "--dataset_dir", fixture.DataDir, "--cache_dir", fixture.CacheDir, "--predict_with_generate", "--max_eval_samples", "12",
             "--output_dir", output, "--max_source_length", "128", "--max_target_length", "24", "--max_new_tokens", "4", "--do_sample", "false");
         Assert.True(run.ExitCode == 0, run.ToString());
 

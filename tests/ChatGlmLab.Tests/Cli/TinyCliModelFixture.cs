@@ -20,6 +20,8 @@ public sealed class TinyCliModelFixture : IDisposable
     public string ModelDir => Path.Combine(Root, "model");
     public string DataDir { get; } = Path.Combine(Paths.RepoRoot, "data");
     public string TrainOutputDir => Path.Combine(Root, "lora");
+    /// <summary>The runs' preprocessing cache: here rather than in the repository's data/.cache.</summary>
+    public string CacheDir => Path.Combine(Root, "cache");
 
     private readonly Lazy<CliRun> _training;
 
@@ -41,7 +43,7 @@ public sealed class TinyCliModelFixture : IDisposable
         using var model = ChatGlmForConditionalGeneration.Create(config);
         ModelExport.SavePretrained(model, ModelDir);
         _training = new Lazy<CliRun>(() => Run("train", "--do_train", "--do_eval", "--do_predict", "--predict_with_generate",
-            "--model_name_or_path", ModelDir, "--dataset", "maintenance_3turn_train", "--dataset_dir", DataDir,
+            "--model_name_or_path", ModelDir, "--dataset", "maintenance_3turn_train", "--dataset_dir", DataDir, "--cache_dir", CacheDir,
             "--finetuning_type", "lora", "--output_dir", TrainOutputDir, "--max_samples", "40", "--dev_ratio", "0.1",
             "--max_steps", "5", "--per_device_train_batch_size", "4", "--gradient_accumulation_steps", "1", "--lr_scheduler_type", "cosine",
             "--logging_steps", "1", "--save_steps", "1000", "--learning_rate", "1e-3", "--max_source_length", "128", "--max_target_length", "24",

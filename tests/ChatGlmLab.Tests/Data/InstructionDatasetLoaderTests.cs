@@ -121,6 +121,9 @@ public class InstructionDatasetLoaderTests : IDisposable
         Assert.Equal(s1.Dev.Select(r => r.Instruction), s2.Dev.Select(r => r.Instruction));
         Assert.NotEqual(s1.Dev.Select(r => r.Instruction), s3.Dev.Select(r => r.Instruction));
         Assert.Empty(s1.Dev.Select(r => r.Instruction).Intersect(s1.Train.Select(r => r.Instruction)));
+        // The toolkit's members and order: np.random.default_rng(1).permutation(17) = [1, 10, 14, 15 | 7, 12, 3, ...].
+        Assert.Equal(["a1", "b0", "b4", "b5"], s1.Dev.Select(r => r.Instruction));
+        Assert.Equal(["a7", "b2", "a3", "a4", "a5", "a8", "a0", "a9", "a2", "b6", "b3", "b1", "a6"], s1.Train.Select(r => r.Instruction));
     }
 
     [Fact]

@@ -5,8 +5,8 @@ namespace ChatGlmLab.Data.Instructions;
 /// <summary>
 /// Loads the datasets named in a request through dataset_info.json, like the toolkit's prepare_data:
 /// each file read with its columns, SHA-1 verified when the registry gives one, the first
-/// max_samples kept per dataset, all concatenated in the order named; then a seeded dev split
-/// (ceil(n × dev_ratio) records to dev, as datasets' train_test_split sizes it).
+/// max_samples kept per dataset, all concatenated in the order named; then the toolkit's dev split
+/// (see <see cref="Split"/>).
 /// </summary>
 public static class InstructionDatasetLoader
 {
@@ -36,7 +36,7 @@ public static class InstructionDatasetLoader
                     warnings.Add($"{path}: {message}");
                 }
             }
-            var result = InstructionFileReader.Read(path, entry.Columns, request.Lenient);
+            var result = InstructionDatasetFile.Read(path, entry.Columns, request.Lenient);
             reports.Add(result.Report);
             var records = request.MaxSamples is { } max ? result.Items.Take(max) : result.Items;
             all.AddRange(records);
@@ -60,16 +60,22 @@ public static class InstructionDatasetLoader
         return path;
     }
 
-    /// <summary>Seeded permutation; the first ceil(n × ratio) go to dev, the rest to train (both in permuted order).</summary>
+    /// <summary>
+    /// The toolkit's split, record for record: <c>dataset.train_test_split(test_size=dev_ratio)</c> (v0.1.5
+    /// src/glmtuner/dsets/utils.py; first in src/train_sft.py of 2023-05-19). HF datasets (2.12,
+    /// arrow_dataset.py train_test_split) then draws a seed from NumPy's global state, which the toolkit had
+    /// seeded with transformers.set_seed(--seed), so that seed is --seed itself, and takes
+    /// <c>permutation = np.random.default_rng(seed).permutation(n)</c>: dev = its first ceil(n × dev_ratio)
+    /// entries, train = the rest, both in permutation order (<see cref="NumpyDefaultRng"/>).
+    /// </summary>
     public static InstructionDatasetSplit Split(IReadOnlyList<InstructionRecord> records, double devRatio, ulong seed,
         IReadOnlyList<LoadReport>? reports = null, IReadOnlyList<string>? warnings = null)
     {
         reports ??= [];
         warnings ??= [];
-        if (devRatio <= 0)
+        if (devRatio <= 1e-6)      // the toolkit splits only when dev_ratio > 1e-6
             return new InstructionDatasetSplit(records, [], reports, warnings);
-        var order = Enumerable.Range(0, records.Count).ToList();
-        new DeterministicRandom(seed).Shuffle(order);
+        var order = new NumpyDefaultRng(seed).Permutation(records.Count);
         var devCount = (int)Math.Ceiling(records.Count * devRatio);
         var dev = order.Take(devCount).Select(i => records[i]).ToList();
         var train = order.Skip(devCount).Select(i => records[i]).ToList();

@@ -85,7 +85,13 @@ public static class InstructionFileReader
             RecordErrorPolicy.Handle(report, lenient, line, problem);
             return;
         }
-        if (record!.Instruction.Length == 0 || record.Output.Length == 0)
+        Keep(record!, line, report, records);
+    }
+
+    /// <summary>Keeps a parsed record, or skips it with the toolkit's reason (shared by the JSON and CSV readers).</summary>
+    internal static void Keep(InstructionRecord record, int line, LoadReport report, List<InstructionRecord> records)
+    {
+        if (record.Instruction.Length == 0 || record.Output.Length == 0)
         {
             report.Skip(line, ToolkitSkipReason);
             return;
@@ -120,7 +126,7 @@ public static class InstructionFileReader
         return (new InstructionRecord(instruction, input, output, history), null);
     }
 
-    private static (IReadOnlyList<(string, string)>? History, string? Problem) ParseHistory(JsonElement h, string name, LoadReport? report)
+    internal static (IReadOnlyList<(string, string)>? History, string? Problem) ParseHistory(JsonElement h, string name, LoadReport? report)
     {
         if (h.ValueKind != JsonValueKind.Array)
             return (null, $"'{name}' must be a list of [query, response] pairs, found {h.ValueKind}");

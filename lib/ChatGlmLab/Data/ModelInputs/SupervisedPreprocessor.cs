@@ -19,6 +19,10 @@ public sealed class SupervisedPreprocessor(ChatGlmTokenizer tokenizer, SftOption
 
     public string Prompt(InstructionRecord record) => _template.BuildPrompt(record.Query, record.History);
 
+    /// <summary><see cref="ForTraining"/> or <see cref="ForEvaluation"/> by kind.</summary>
+    public TokenizedExample For(SftExampleKind kind, InstructionRecord record) =>
+        kind == SftExampleKind.Training ? ForTraining(record) : ForEvaluation(record);
+
     public TokenizedExample ForTraining(InstructionRecord record)
     {
         var (source, target) = SourceAndTarget(record, targetSpecialTokens: 1);
