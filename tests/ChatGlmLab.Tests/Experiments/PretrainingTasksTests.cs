@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+using ChatGlmLab.Experiments;
+
+namespace ChatGlmLab.Tests.Experiments;
+
+public class PretrainingTasksTests
+{
+    private static readonly string[] Sentences =
+    [
+        "将变速箱支架和燃油接头重新安装到冷却液隔热罩。",
+        "仅限右舵车型，拆下低压管夹，取下将散热器接头固定到前驱动电机支架的真空管夹。",
+        "确认充电口总成下方的充电支架是否损坏。",
+    ];
+
+    [Fact]
+    public void EveryAnswerFollowsFromItsPromptAndNeverUsesTheNerFormat()
+    {
+        var records = PretrainingTasks.Build(Sentences, ["你现在是一个命名实体识别模型"], seed: 3);
+        Assert.Equal(records, PretrainingTasks.Build(Sentences, ["你现在是一个命名实体识别模型"], seed: 3));   // deterministic
+        int repeats = 0, slices = 0, locates = 0;
+        foreach (var r in records)
+        {
+            Assert.DoesNotContain("起始位置", r.Output);
+            if (r.Instruction == PretrainingTasks.RepeatInstruction)
+            {
+                Assert.Equal(r.Input, r.Output);
+                Assert.Contains(r.Input, Sentences);
+                repeats++;
+            }
+            else if (Regex.Match(r.Instruction, "^请写出下面句子中第(\\d+)到第(\\d+)个字：$") is { Success: true } slice)
+            {
+                int s = int.Parse(slice.Groups[1].Value), e = int.Parse(slice.Groups[2].Value);
+                Assert.Equal(r.Input[s..e], r.Output);
+                slices++;
+            }
+            else if (Regex.Match(r.Instruction, "^请找出'(.+)'在下面句子中的位置：$") is { Success: true } locate)
+            {
+                var span = r.Output.Split('-').Select(int.Parse).ToArray();
+                Assert.Equal(locate.Groups[1].Value, r.Input[span[0]..span[1]]);
+                locates++;
+            }
+            else
+            {
+                // The GLM objective: a text cut at a random point, continued.
+                Assert.Equal("", r.Input);
+                Assert.Contains(r.Instruction + r.Output, Sentences.Append("你现在是一个命名实体识别模型"));
+            }
+        }
+        Assert.Equal(Sentences.Length, repeats);
+        Assert.Equal(Sentences.Length, slices);
+        Assert.Equal(Sentences.Length, locates);
+    }
+}
