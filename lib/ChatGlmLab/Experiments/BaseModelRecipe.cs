@@ -85,7 +85,7 @@ public static class BaseModelRecipe
     private static string Key(CompareOptions o, IReadOnlyList<string> sentences)
     {
         var text = new StringBuilder();
-        text.Append($"v3|{o.HiddenSize}|{o.NumLayers}|{o.NumHeads}|{o.InnerHiddenSize}|{o.PretrainSteps}|{o.PretrainBatchSize}|{o.PretrainLearningRate}|{o.Bf16}|{o.Seed}|{o.TrainSentences}\n");
+        text.Append($"v4|{o.HiddenSize}|{o.NumLayers}|{o.NumHeads}|{o.InnerHiddenSize}|{o.PretrainSteps}|{o.PretrainBatchSize}|{o.PretrainLearningRate}|{o.Bf16}|{o.Seed}|{o.TrainSentences}\n");
         foreach (var s in sentences) text.Append(s).Append('\n');
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16].ToLowerInvariant();
     }

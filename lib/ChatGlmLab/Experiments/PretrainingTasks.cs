@@ -15,9 +15,10 @@ public static class PretrainingTasks
     public const string RepeatInstruction = "请复述下面的句子：";
     public const string SliceInstruction = "请写出下面句子中第{0}到第{1}个字：";
     public const string LocateInstruction = "请找出'{0}'在下面句子中的位置：";
+    public const string AfterCueInstruction = "请写出下面句子中'{0}'后面的{1}个字：";
 
     /// <summary>The instruction wording, for building the tokenizer.</summary>
-    public static IEnumerable<string> Wording() => [RepeatInstruction, SliceInstruction, LocateInstruction, "第", "到", "个字"];
+    public static IEnumerable<string> Wording() => [RepeatInstruction, SliceInstruction, LocateInstruction, AfterCueInstruction, "第", "到", "个字", "后面的"];
 
     /// <param name="sentences">The corpus sentences (each gives one record per task).</param>
     /// <param name="glossary">Further plain texts used only for the GLM objective (e.g. the wording of the
@@ -36,6 +37,20 @@ public static class PretrainingTasks
             int cut = random.Next(1, text.Length);
             records.Add(new InstructionRecord(text[..cut], "", text[cut..], InstructionRecord.NoHistory));
             records.Add(new InstructionRecord(RepeatInstruction, text, text, InstructionRecord.NoHistory));
+
+            for (int copy = 0; copy < 2; copy++)
+            {
+                var scrambled = text.ToCharArray();
+                random.Shuffle(scrambled);
+                string shuffled = new(scrambled, 0, Math.Min(scrambled.Length, random.Next(6, 25)));
+                records.Add(new InstructionRecord(RepeatInstruction, shuffled, shuffled, InstructionRecord.NoHistory));
+            }
+
+            int cueAt = random.Next(0, text.Length - 3);
+            string cue = text.Substring(cueAt, 2);
+            int count = Math.Min(random.Next(2, 7), text.Length - cueAt - 2);
+            if (text.IndexOf(cue, StringComparison.Ordinal) == cueAt)         // the first occurrence: the answer is unambiguous
+                records.Add(new InstructionRecord(string.Format(AfterCueInstruction, cue, count), text, text.Substring(cueAt + 2, count), InstructionRecord.NoHistory));
 
             int start = random.Next(0, text.Length - 1);
             int end = Math.Min(text.Length, start + random.Next(1, 7));

@@ -17,15 +17,27 @@ public class PretrainingTasksTests
     {
         var records = PretrainingTasks.Build(Sentences, ["你现在是一个命名实体识别模型"], seed: 3);
         Assert.Equal(records, PretrainingTasks.Build(Sentences, ["你现在是一个命名实体识别模型"], seed: 3));   // deterministic
-        int repeats = 0, slices = 0, locates = 0;
+        int repeats = 0, scrambled = 0, cues = 0, slices = 0, locates = 0;
         foreach (var r in records)
         {
             Assert.DoesNotContain("起始位置", r.Output);
             if (r.Instruction == PretrainingTasks.RepeatInstruction)
             {
                 Assert.Equal(r.Input, r.Output);
-                Assert.Contains(r.Input, Sentences);
-                repeats++;
+                if (Sentences.Contains(r.Input)) repeats++;
+                else
+                {
+                    // Scrambled: characters of one of the sentences (as many of each as it has at most), in another order.
+                    Assert.Contains(Sentences, s => r.Input.GroupBy(c => c).All(g => s.Count(c => c == g.Key) >= g.Count()));
+                    scrambled++;
+                }
+            }
+            else if (Regex.Match(r.Instruction, "^请写出下面句子中'(.+)'后面的(\\d+)个字：$") is { Success: true } cue)
+            {
+                string c = cue.Groups[1].Value;
+                int at = r.Input.IndexOf(c, StringComparison.Ordinal);
+                Assert.Equal(r.Input.Substring(at + c.Length, int.Parse(cue.Groups[2].Value)), r.Output);
+                cues++;
             }
             else if (Regex.Match(r.Instruction, "^请写出下面句子中第(\\d+)到第(\\d+)个字：$") is { Success: true } slice)
             {
@@ -47,6 +59,8 @@ public class PretrainingTasksTests
             }
         }
         Assert.Equal(Sentences.Length, repeats);
+        Assert.Equal(2 * Sentences.Length, scrambled);
+        Assert.InRange(cues, 1, Sentences.Length);
         Assert.Equal(Sentences.Length, slices);
         Assert.Equal(Sentences.Length, locates);
     }
