@@ -26,7 +26,7 @@ public static class ExperimentProfile
             Tiny => CompareOptions.Reduced(outputDir) with
             {
                 // Small enough that all eight notebooks run in a few minutes on 2 cores; same pipeline as the others.
-                TrainSentences = 40, DevSentences = 4, FinetuneSteps = 24, PretrainSteps = 120,
+                TrainSentences = 40, DevSentences = 4, FinetuneSteps = 24, BatchSize = 4, PretrainSteps = 120, PretrainBatchSize = 16,
                 Generation = new GenerationOptions { MaxNewTokens = 16 },
             },
             Reduced => CompareOptions.Reduced(outputDir),
