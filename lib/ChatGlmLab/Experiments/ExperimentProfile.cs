@@ -17,7 +17,7 @@ public static class ExperimentProfile
     public const string ChatGlm6B = "chatglm-6b";
     public static readonly string[] Names = [Tiny, Reduced, Default, ChatGlm6B];
 
-    /// <param name="modelNameOrPath">The checkpoint directory; required for "chatglm-6b", ignored by the others (they build the small model).</param>
+    /// <param name="modelNameOrPath">A checkpoint directory to run on; required for "chatglm-6b"; null with the other profiles builds the small model.</param>
     /// <param name="baseModelCacheDir">Where the small base model is cached; share one folder between runs so it is built once.</param>
     public static CompareOptions Options(string profile, string outputDir, string dataDir = "data", string? modelNameOrPath = null, string? baseModelCacheDir = null)
     {
@@ -41,6 +41,10 @@ public static class ExperimentProfile
             },
             _ => throw new ArgumentException($"unknown profile '{profile}'; valid: {string.Join(", ", Names)}"),
         };
-        return options with { DataDir = dataDir, BaseModelCacheDir = baseModelCacheDir ?? options.BaseModelCacheDir };
+        return options with
+        {
+            DataDir = dataDir, BaseModelCacheDir = baseModelCacheDir ?? options.BaseModelCacheDir,
+            ModelNameOrPath = string.IsNullOrWhiteSpace(modelNameOrPath) ? options.ModelNameOrPath : modelNameOrPath,
+        };
     }
 }
