@@ -85,29 +85,8 @@ public static class PredictionScoring
     }
 
     /// <summary>Reads generated_predictions.jsonl ({"label", "predict"} per line; this kit's or the Python toolkit's).</summary>
-    public static (List<string> Labels, List<string> Predictions) ReadPredictions(string path)
-    {
-        if (!File.Exists(path)) throw new CliUsageException($"predictions file not found: {path}");
-        var labels = new List<string>();
-        var predictions = new List<string>();
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                labels.Add(doc.RootElement.GetProperty("label").GetString() ?? "");
-                predictions.Add(doc.RootElement.GetProperty("predict").GetString() ?? "");
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                throw new InvalidDataException($"{path}:{lineNumber}: expected {{\"label\": ..., \"predict\": ...}} ({e.Message})", e);
-            }
-        }
-        return (labels, predictions);
-    }
+    public static (List<string> Labels, List<string> Predictions) ReadPredictions(string path) =>
+        File.Exists(path) ? Experiments.PredictionSamples.ReadFile(path) : throw new CliUsageException($"predictions file not found: {path}");
 
     public static void WriteEntityScores(string path, EntityEvaluation entities) =>
         File.WriteAllText(path, JsonSerializer.Serialize(entities, JsonOptions) + "\n");

@@ -1,3 +1,4 @@
+using ChatGlmLab.Experiments;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ChatGlmLab.Data;
@@ -166,37 +167,34 @@ public static class DataCommand
         string input = given.Require("input", "the NER corpus");
         var loaded = NerCorpusFiles.Read(input, given.Get("input_format"), given.GetBool("lenient"));
         var examples = loaded.Items;
-        var lengths = examples.Select(e => CodePointOffsets.CodePointLength(e.Text)).Order().ToArray();
-        var mentionLengths = examples.SelectMany(e => e.Entities).Select(e => CodePointOffsets.CodePointLength(e.Mention)).Order().ToArray();
-        var perType = examples.SelectMany(e => e.Entities).GroupBy(e => e.Type)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count());
-        int overlapping = examples.Count(e => e.Entities.Any(a => e.Entities.Any(b => !ReferenceEquals(a, b) && a.Start < b.End && b.Start < a.End)));
+        var corpus = CorpusStatistics.Of(examples);
+        var perType = corpus.MentionsPerType;
+        int overlapping = corpus.SentencesWithOverlappingEntities;
         var stats = new Dictionary<string, object>
         {
             ["file"] = Path.GetFullPath(input),
             ["sentences"] = examples.Count,
-            ["sentences_without_entities"] = examples.Count(e => e.Entities.Count == 0),
+            ["sentences_without_entities"] = corpus.SentencesWithoutEntities,
             ["sentences_with_overlapping_entities"] = overlapping,
-            ["mentions"] = mentionLengths.Length,
+            ["mentions"] = corpus.Mentions,
             ["mentions_per_type"] = perType,
             ["records_read"] = loaded.Report.RecordsRead,
             ["records_skipped"] = loaded.Report.RecordsSkipped,
             ["skip_reasons"] = loaded.Report.SkipReasonCounts(),
             ["notes"] = loaded.Report.Notes,
-            ["text_length_chars"] = Percentiles(lengths),
-            ["mention_length_chars"] = Percentiles(mentionLengths),
+            ["text_length_chars"] = corpus.TextLength,
+            ["mention_length_chars"] = corpus.MentionLength,
         };
 
         var output = context.Stdout;
-        output.WriteLine($"{input}: {examples.Count} sentences ({stats["sentences_without_entities"]} without entities, {overlapping} with overlapping entities), {mentionLengths.Length} mentions");
+        output.WriteLine($"{input}: {examples.Count} sentences ({stats["sentences_without_entities"]} without entities, {overlapping} with overlapping entities), {corpus.Mentions} mentions");
         output.WriteLine($"read {loaded.Report.RecordsRead} records, skipped {loaded.Report.RecordsSkipped}");
         foreach (var (reason, count) in loaded.Report.SkipReasonCounts()) output.WriteLine($"  skipped {count}: {reason}");
         foreach (var (note, count) in loaded.Report.Notes) output.WriteLine($"  note {count}: {note}");
         output.WriteLine("mentions per type:");
         foreach (var (type, count) in perType) output.WriteLine($"  {type,-16} {count}");
-        output.WriteLine("text length (characters): " + string.Join(", ", Percentiles(lengths).Select(kv => $"{kv.Key} {kv.Value}")));
-        output.WriteLine("mention length (characters): " + string.Join(", ", Percentiles(mentionLengths).Select(kv => $"{kv.Key} {kv.Value}")));
+        output.WriteLine("text length (characters): " + string.Join(", ", corpus.TextLength.Select(kv => $"{kv.Key} {kv.Value}")));
+        output.WriteLine("mention length (characters): " + string.Join(", ", corpus.MentionLength.Select(kv => $"{kv.Key} {kv.Value}")));
         if (given.Get("output_file") is { } outputFile)
         {
             File.WriteAllText(outputFile, JsonSerializer.Serialize(stats, PredictionScoring.JsonOptions) + "\n");
@@ -204,16 +202,5 @@ public static class DataCommand
         }
         else output.WriteLine("stats: printed only (add --output_file FILE to save them as JSON)");
         return CliApp.Ok;
-    }
-
-    /// <summary>Nearest-rank percentiles of sorted values (0 for none).</summary>
-    public static Dictionary<string, int> Percentiles(int[] sorted)
-    {
-        int At(double p) => sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-        return new Dictionary<string, int>
-        {
-            ["min"] = sorted.Length == 0 ? 0 : sorted[0], ["p50"] = At(50), ["p90"] = At(90), ["p95"] = At(95), ["p99"] = At(99),
-            ["max"] = sorted.Length == 0 ? 0 : sorted[^1],
-        };
     }
 }

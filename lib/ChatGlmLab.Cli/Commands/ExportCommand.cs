@@ -1,4 +1,4 @@
-using ChatGlmLab.Adapters;
+using ChatGlmLab.Experiments;
 
 namespace ChatGlmLab.Cli.Commands;
 
@@ -29,30 +29,12 @@ public static class ExportCommand
         if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any() && !given.GetBool("overwrite_output_dir"))
             throw new CliUsageException($"--output_dir {outputDir} already exists and is not empty; add --overwrite_output_dir");
 
-        using var model = ChatGlm.LoadPretrained(modelArgs).Model;
-        ModelExport.SavePretrained(model, outputDir);
-        var copied = CopyTokenizerFiles(modelArgs.ModelNameOrPath, outputDir);
+        var copied = Deployment.Export(modelArgs, outputDir);
 
         var output = context.Stdout;
         output.WriteLine($"exported {modelArgs.ModelNameOrPath}" + (modelArgs.CheckpointDir is { } c ? $" + {c}" : "") + " as a full checkpoint");
         output.WriteLine(copied.Count > 0 ? $"tokenizer files copied: {string.Join(", ", copied)}" : "warning: the base model has no tokenizer files to copy");
         output.WriteLine($"model: {Path.GetFullPath(outputDir)}");
         return CliApp.Ok;
-    }
-
-    /// <summary>The tokenizer (config, special tokens, SentencePiece model) and the remote-code .py files HF's from_pretrained needs.</summary>
-    public static List<string> CopyTokenizerFiles(string fromDir, string toDir)
-    {
-        var copied = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(fromDir).Order(StringComparer.Ordinal))
-        {
-            string name = Path.GetFileName(path);
-            bool isTokenizerFile = name is "tokenizer_config.json" or "special_tokens_map.json" || name.EndsWith(".model", StringComparison.Ordinal)
-                                   || name.EndsWith(".py", StringComparison.Ordinal);
-            if (!isTokenizerFile) continue;
-            File.Copy(path, Path.Combine(toDir, name), overwrite: true);
-            copied.Add(name);
-        }
-        return copied;
     }
 }

@@ -25,6 +25,8 @@ public sealed record MethodResult
     [JsonPropertyName("train_loss")] public double? TrainLoss { get; init; }
     [JsonPropertyName("loss_history")] public IReadOnlyList<StepLoss> LossHistory { get; init; } = [];
     [JsonPropertyName("predict_seconds")] public double PredictSeconds { get; init; }
+    /// <summary>Generated tokens per second over the whole evaluation (gold-history records and the cascade).</summary>
+    [JsonPropertyName("predict_tokens_per_second")] public double PredictTokensPerSecond { get; init; }
     [JsonPropertyName("generated_tokens_per_sentence")] public double GeneratedTokensPerSentence { get; init; }
     [JsonPropertyName("output_dir")] public string? OutputDir { get; init; }
 }

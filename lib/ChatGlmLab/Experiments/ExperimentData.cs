@@ -1,0 +1,71 @@
+using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Modeling;
+using ChatGlmLab.Tokenization;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Experiments;
+
+/// <summary>
+/// Everything an experiment on the NER corpus starts from, prepared once and shared by every method
+/// run: the train/dev sentences, their 3-turn records, the base model directory (the small CPU model
+/// built and cached by <see cref="BaseModelRecipe"/>, or a real checkpoint) with its tokenizer, and the
+/// tokenized training inputs. The comparison, the single-method notebooks and the studies all start here,
+/// so they see the same data and the same base model for the same options.
+/// </summary>
+public sealed record ExperimentData
+{
+    public required CompareOptions Options { get; init; }
+    /// <summary>Every sentence of the train file (the base model recipe pretrains on all of them).</summary>
+    public required IReadOnlyList<NerExample> AllTrain { get; init; }
+    public required IReadOnlyList<NerExample> TrainExamples { get; init; }
+    public required IReadOnlyList<NerExample> DevExamples { get; init; }
+    /// <summary>The train sentences' 3-turn records (what the methods are fine-tuned on).</summary>
+    public required IReadOnlyList<InstructionRecord> TrainRecords { get; init; }
+    /// <summary>The dev sentences' 3-turn records with their sentence index (gold-history evaluation).</summary>
+    public required IReadOnlyList<NerInstructionRecord> DevRecords { get; init; }
+    public required string BaseModelDir { get; init; }
+    public required ChatGlmTokenizer Tokenizer { get; init; }
+    public required SupervisedPreprocessor Preprocessor { get; init; }
+    public NerInstructionBuilder Builder { get; } = new();
+    public NerAnswerParser Parser { get; } = new();
+
+    private IReadOnlyList<TokenizedExample>? _trainInputs;
+    /// <summary>The 3-turn training records tokenized (computed on first use).</summary>
+    public IReadOnlyList<TokenizedExample> TrainInputs => _trainInputs ??= Tokenize(TrainRecords);
+
+    public IReadOnlyList<TokenizedExample> Tokenize(IEnumerable<InstructionRecord> records) => records.Select(Preprocessor.ForTraining).ToList();
+
+    public static ExperimentData Prepare(CompareOptions options, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        Directory.CreateDirectory(options.OutputDir);
+        var builder = new NerInstructionBuilder();
+        var allTrain = NerJson.Read(Path.Combine(options.DataDir, options.TrainFile)).Items;
+        var trainExamples = Take(allTrain, options.TrainSentences);
+        var devExamples = Take(NerJson.Read(Path.Combine(options.DataDir, options.DevFile)).Items, options.DevSentences);
+        var trainRecords = builder.BuildAll(trainExamples).Select(r => r.Record).ToList();
+        var devRecords = builder.BuildAll(devExamples).ToList();
+        log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
+
+        string baseDir = options.ModelNameOrPath ?? BaseModelRecipe.BuildOrLoad(options, allTrain.Select(e => e.Text).ToList(), trainRecords, log);
+        var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
+        return new ExperimentData
+        {
+            Options = options, AllTrain = allTrain, TrainExamples = trainExamples, DevExamples = devExamples,
+            TrainRecords = trainRecords, DevRecords = devRecords, BaseModelDir = baseDir, Tokenizer = tokenizer,
+            Preprocessor = new SupervisedPreprocessor(tokenizer, new SftOptions { MaxSourceLength = options.MaxSourceLength, MaxTargetLength = options.MaxTargetLength }),
+        };
+    }
+
+    /// <summary>The base model in the options' compute type (bf16 when <see cref="CompareOptions.Bf16"/>), or float32 for training (fp32 master weights).</summary>
+    public ChatGlmForConditionalGeneration LoadBase(bool forTraining = false) =>
+        ChatGlmForConditionalGeneration.FromPretrained(BaseModelDir, new ModelLoadOptions { DType = Options.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32 });
+
+    /// <summary>A human-readable description of the base model (for reports).</summary>
+    public string BaseModelDescription => Options.ModelNameOrPath ??
+        $"small ChatGLM (hidden {Options.HiddenSize}, {Options.NumLayers} layers, {Options.NumHeads} heads, inner {Options.InnerHiddenSize}), pretrained {Options.PretrainSteps} steps: {BaseModelDir}";
+
+    private static IReadOnlyList<NerExample> Take(IReadOnlyList<NerExample> all, int count) => count > 0 && count < all.Count ? all.Take(count).ToList() : all;
+}

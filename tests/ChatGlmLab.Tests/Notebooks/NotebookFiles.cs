@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using ChatGlmLab.Notebooks;
+using ChatGlmLab.Tests.Infrastructure;
+
+namespace ChatGlmLab.Tests.Notebooks;
+
+/// <summary>The repository's notebooks and what a run of one must show.</summary>
+public static class NotebookFiles
+{
+    public static string Folder => Path.Combine(Paths.RepoRoot, "notebooks");
+
+    public static IEnumerable<string> All() => Directory.EnumerateFiles(Folder, "*.ipynb").Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
+
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in All()) data.Add(name);
+        return data;
+    }
+
+    /// <summary>A chart output: Plotly drawing a figure with at least one trace.</summary>
+    public static bool IsChart(string html) => html.Contains("Plotly.newPlot(", StringComparison.Ordinal) && html.Contains("var data = [{", StringComparison.Ordinal);
+
+    /// <summary>plotly.js itself inlined (the offline copy), not just a call into it.</summary>
+    public static bool CarriesPlotlyJs(string html) => html.Contains("<script type=\"text/javascript\">", StringComparison.Ordinal) && html.Length > 1_000_000;
+
+    /// <summary>Every HTML output of each cell of an executed .ipynb, by cell number.</summary>
+    public static Dictionary<int, List<string>> HtmlOutputs(string ipynb)
+    {
+        var cells = (JsonArray)JsonNode.Parse(File.ReadAllText(ipynb))!["cells"]!;
+        var result = new Dictionary<int, List<string>>();
+        for (int i = 0; i < cells.Count; i++)
+            result[i + 1] = (cells[i]!["outputs"] as JsonArray ?? []).Select(o => o!["data"]?["text/html"])
+                .Select(h => h switch { JsonArray lines => string.Concat(lines.Select(l => l!.GetValue<string>())), JsonValue v => v.GetValue<string>(), _ => null })
+                .OfType<string>().ToList();
+        return result;
+    }
+
+    /// <summary>Error outputs ("ename: evalue") of an executed .ipynb, by cell number.</summary>
+    public static IEnumerable<string> Errors(string ipynb)
+    {
+        var cells = (JsonArray)JsonNode.Parse(File.ReadAllText(ipynb))!["cells"]!;
+        for (int i = 0; i < cells.Count; i++)
+            foreach (var o in cells[i]!["outputs"] as JsonArray ?? [])
+                if (o!["output_type"]?.GetValue<string>() == "error")
+                    yield return $"cell {i + 1}: {o["ename"]}: {o["evalue"]}";
+    }
+
+    public static IReadOnlyList<int> ChartCells(string ipynb) =>
+        NotebookFile.Read(ipynb).Cells.Where(c => c.HasTag("chart")).Select(c => c.Number).ToList();
+}
