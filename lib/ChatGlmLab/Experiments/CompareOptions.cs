@@ -39,6 +39,9 @@ public sealed record CompareOptions
     public int FinetuneSteps { get; init; } = 400;
     public int BatchSize { get; init; } = 8;
     public bool Bf16 { get; init; } = true;
+    /// <summary>Where the compared models train and predict: "cpu", or "cuda" / "cuda:N" with the TorchBackend=cuda build
+    /// (the small base model is always built on the CPU).</summary>
+    public string Device { get; init; } = "cpu";
     public int Seed { get; init; } = 42;
     public int MaxSourceLength { get; init; } = 512;
     public int MaxTargetLength { get; init; } = 64;

@@ -61,7 +61,10 @@ public sealed record ExperimentData
 
     /// <summary>The base model in the options' compute type (bf16 when <see cref="CompareOptions.Bf16"/>), or float32 for training (fp32 master weights).</summary>
     public ChatGlmForConditionalGeneration LoadBase(bool forTraining = false) =>
-        ChatGlmForConditionalGeneration.FromPretrained(BaseModelDir, new ModelLoadOptions { DType = Options.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32 });
+        ChatGlmForConditionalGeneration.FromPretrained(BaseModelDir, new ModelLoadOptions
+        {
+            DType = Options.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32, Device = TorchSharp.torch.device(Options.Device),
+        });
 
     /// <summary>A human-readable description of the base model (for reports).</summary>
     public string BaseModelDescription => Options.ModelNameOrPath ??
