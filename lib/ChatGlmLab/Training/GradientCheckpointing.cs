@@ -90,7 +90,7 @@ public static class GradientCheckpointing
             wrt.AddRange(prefixInputs.Where(t => t.requires_grad));
             wrt.AddRange(parameters);
             var grads = wrt.Count == 0 ? [] : autograd.grad([output], wrt, [gradOutput], allow_unused: true);
-            var byInput = wrt.Zip(grads).ToDictionary(x => x.First, x => x.Second is null || x.Second.IsInvalid ? null : x.Second, ReferenceEqualityComparer.Instance);
+            var byInput = wrt.Zip(grads).ToDictionary<(Tensor First, Tensor Second), Tensor, Tensor?>(x => x.First, x => x.Second is null || x.Second.IsInvalid ? null : x.Second, ReferenceEqualityComparer.Instance);
 
             // One gradient per forward argument, in order (null for the non-tensor call description).
             var result = new List<Tensor> { null! };

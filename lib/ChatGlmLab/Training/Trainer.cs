@@ -479,6 +479,7 @@ public sealed class Trainer : IDisposable
         CheckpointWriter.WriteAtomically(allPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(all, options) + "\n")));
     }
 
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(t))]
     private static Tensor? OnDevice(Tensor? t, Device device) =>
         t is null || (t.device_type == device.type && t.device_index == device.index) ? t : t.to(device);
 
