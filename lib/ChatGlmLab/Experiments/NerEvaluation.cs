@@ -52,13 +52,18 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
     private EntityEvaluation Run(IReadOnlyList<NerExample> examples, Predictor predictor, bool grounded, out int questions)
     {
         var texts = examples.Select(e => e.Text).ToList();
-        var tokenTexts = grounded ? TokenTexts.For(predictor.Tokenizer) : null;
-        char separator = builder.Options.Separator.Length == 1 ? builder.Options.Separator[0]
-            : throw new NotSupportedException($"grounded decoding needs a one-character separator, not '{builder.Options.Separator}'");
+        // Grounded: every answer of a turn decoded under its own constraint (null = raw decoding).
+        IReadOnlyList<ITokenConstraint?>? Constrained<T>(IEnumerable<T> asked, Func<T, IItemRule> rule, bool allowEmpty = false)
+        {
+            if (!grounded) return null;
+            var tokenTexts = TokenTexts.For(predictor.Tokenizer);
+            char separator = GroundingSeparator();
+            return asked.Select(q => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts, rule(q), separator, allowEmpty)).ToList();
+        }
+
         var typeRule = new ChoiceItems(builder.Options.Labels.Append(builder.Options.NoEntityAnswer));
-        bool noEntityIsEmpty = builder.Options.NoEntityAnswer.Length == 0;
         var typeAnswers = predictor.Predict(texts.Select(t => builder.TypeTurn(t)).ToList(),
-            constraints: grounded ? texts.Select(_ => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, typeRule, separator, noEntityIsEmpty)).ToList() : null);
+            constraints: Constrained(texts, _ => typeRule, allowEmpty: builder.Options.NoEntityAnswer.Length == 0));
         questions = texts.Count;
 
         var typeQuestions = new List<(int Sentence, string Type)>();
@@ -68,7 +73,7 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
             typeQuestions.AddRange(types.Select(t => (s, t)));
         }
         var mentionAnswers = predictor.Predict(typeQuestions.Select(q => builder.MentionTurn(texts[q.Sentence], typeAnswers[q.Sentence], q.Type)).ToList(),
-            constraints: grounded ? typeQuestions.Select(q => (ITokenConstraint?)new DelimitedListConstraint(tokenTexts!, new SubstringItems(texts[q.Sentence]), separator)).ToList() : null);
+            constraints: Constrained(typeQuestions, q => new SubstringItems(texts[q.Sentence])));
         questions += typeQuestions.Count;
 
         var positionQuestions = new List<(int Sentence, string Type, string MentionAnswer, string Mention)>();
@@ -94,6 +99,9 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
         for (int s = 0; s < texts.Count; s++) Score(scorer, examples[s], parser.ParseThreeTurn(texts[s], perSentence[s]));
         return scorer.Result();
     }
+
+    private char GroundingSeparator() => builder.Options.Separator.Length == 1 ? builder.Options.Separator[0]
+        : throw new NotSupportedException($"grounded decoding needs a one-character separator, not '{builder.Options.Separator}'");
 
     private static void Score(EntityScorer scorer, NerExample example, NerParseResult parsed)
     {

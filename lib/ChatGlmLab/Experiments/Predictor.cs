@@ -4,6 +4,7 @@ using ChatGlmLab.Data.ModelInputs;
 using ChatGlmLab.Generation;
 using ChatGlmLab.Generation.Constraints;
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Tokenization;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Experiments;
@@ -16,7 +17,7 @@ namespace ChatGlmLab.Experiments;
 public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedPreprocessor preprocessor, GenerationOptions generation, int batchSize = 16)
 {
     public GenerationOptions Generation => generation;
-    public ChatGlmLab.Tokenization.ChatGlmTokenizer Tokenizer => preprocessor.Tokenizer;
+    public ChatGlmTokenizer Tokenizer => preprocessor.Tokenizer;
 
     /// <summary>Generated tokens in total over all calls (for cost per sentence).</summary>
     public long GeneratedTokens { get; private set; }
