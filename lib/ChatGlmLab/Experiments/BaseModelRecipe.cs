@@ -46,7 +46,8 @@ public static class BaseModelRecipe
         var pretraining = PretrainingTasks.Build(sentences, glossary, options.Seed);
         var corpus = sentences.Concat(PretrainingTasks.Wording())
             .Concat(pretraining.Take(2000).SelectMany(r => new[] { r.Instruction, r.Output }))
-            .Concat(instructionSample.SelectMany(r => new[] { r.Instruction, r.Output })).ToList();
+            .Concat(instructionSample.SelectMany(r => new[] { r.Instruction, r.Output }))
+            .Concat(instructionSample.Take(20).Select(r => PromptTemplate.Default.BuildPrompt(r.Instruction + r.Input, r.History))).ToList();   // the template's own words ("[Round 0]", "问：", "答：")
         var built = SentencePieceModelBuilder.Build(corpus, building, new SentencePieceBuilderOptions { MinCharacterFrequency = 1, MultiCharacterPieces = 4000 });
         var tokenizer = ChatGlmTokenizer.FromPretrained(building);
         log?.Invoke($"base model: tokenizer with {built.VocabSize} pieces");
@@ -85,7 +86,7 @@ public static class BaseModelRecipe
     private static string Key(CompareOptions o, IReadOnlyList<string> sentences)
     {
         var text = new StringBuilder();
-        text.Append($"v4|{o.HiddenSize}|{o.NumLayers}|{o.NumHeads}|{o.InnerHiddenSize}|{o.PretrainSteps}|{o.PretrainBatchSize}|{o.PretrainLearningRate}|{o.Bf16}|{o.Seed}|{o.TrainSentences}\n");
+        text.Append($"v5|{o.HiddenSize}|{o.NumLayers}|{o.NumHeads}|{o.InnerHiddenSize}|{o.PretrainSteps}|{o.PretrainBatchSize}|{o.PretrainLearningRate}|{o.Bf16}|{o.Seed}|{o.TrainSentences}\n");
         foreach (var s in sentences) text.Append(s).Append('\n');
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16].ToLowerInvariant();
     }

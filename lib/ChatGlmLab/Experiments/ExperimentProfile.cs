@@ -27,6 +27,7 @@ public static class ExperimentProfile
             {
                 // Small enough that all eight notebooks run in a few minutes on 2 cores; same pipeline as the others.
                 TrainSentences = 40, DevSentences = 4, FinetuneSteps = 24, BatchSize = 4, PretrainSteps = 120, PretrainBatchSize = 16,
+                HiddenSize = 64, NumLayers = 2, NumHeads = 2, InnerHiddenSize = 256,
                 Generation = new GenerationOptions { MaxNewTokens = 16 },
             },
             Reduced => CompareOptions.Reduced(outputDir),

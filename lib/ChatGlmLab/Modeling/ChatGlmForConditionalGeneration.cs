@@ -89,6 +89,16 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
     {
         var (hidden, states) = transformer.Forward(inputIds, positionIds, attentionMask, options);
         if (options.LastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
+        if (options.LogitsAtLabelsOnly && labels is not null)
+        {
+            // Position t predicts token t + 1: keep the rows whose next label is not ignored.
+            var nextLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
+            var predicting = nextLabels.ne(-100L).nonzero().squeeze(1);
+            var rows = hidden.narrow(1, 0, hidden.shape[1] - 1).reshape(-1, hidden.shape[2]).index_select(0, predicting);
+            var labelledLogits = lm_head.forward(rows);
+            var labelledLoss = nn.functional.cross_entropy(labelledLogits.to(ScalarType.Float32), nextLabels.index_select(0, predicting));
+            return new ModelOutput { Logits = labelledLogits, Loss = labelledLoss, HiddenStates = states };
+        }
         var logits = lm_head.forward(hidden);
         Tensor? loss = null;
         if (labels is not null)

@@ -11,6 +11,12 @@ public sealed class ForwardOptions
     public KeyValueCache? Cache { get; init; }
     /// <summary>Compute logits for the last position only (what generation needs).</summary>
     public bool LastPositionOnly { get; init; }
+    /// <summary>
+    /// With labels: compute logits only at the positions that predict a label (the loss is the same mean over the
+    /// same positions, so training is unchanged) — the prompt's positions need no vocabulary projection, which
+    /// saves the largest matmul and the float32 softmax over most of an SFT batch. Logits are then [labelled, vocab].
+    /// </summary>
+    public bool LogitsAtLabelsOnly { get; init; }
     /// <summary>Return the input of every layer and the final layer norm's output.</summary>
     public bool OutputHiddenStates { get; init; }
     /// <summary>Use the literal upstream attention arithmetic instead of scaled_dot_product_attention.</summary>

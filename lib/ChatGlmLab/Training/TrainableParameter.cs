@@ -54,7 +54,7 @@ public sealed class TrainableParameter : IDisposable
         using var _ = no_grad();
         var grad = Parameter.grad;
         if (grad is null) return;
-        _masterGrad!.add_(grad.to(ScalarType.Float32));
+        _masterGrad!.add_(grad);   // in-place add promotes the bf16/fp16 values exactly; no float32 temporary
         grad.zero_();
     }
 

@@ -274,12 +274,14 @@ public sealed class Trainer : IDisposable
         return result;
     }
 
+    private static readonly ForwardOptions TrainingForward = new() { LogitsAtLabelsOnly = true };
+
     /// <summary>One micro-batch: forward, loss check, backward of loss / micro-batches (× loss scale), gradients into the masters.</summary>
     private double ForwardBackward(TrainingBatch batch, int microBatchesInStep)
     {
         var device = _model.Device;
-        var output = _model.forward(OnDevice(batch.InputIds, device), OnDevice(batch.PositionIds, device),
-            OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device));
+        var output = _model.Forward(OnDevice(batch.InputIds, device), OnDevice(batch.PositionIds, device),
+            OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device), TrainingForward);
         var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss");
         double value = loss.item<float>();
         if (!double.IsFinite(value)) return value;

@@ -11,9 +11,9 @@ public sealed class CompareTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <remarks>
-    /// The reduced profile is too small for the adapters to beat the base model yet (see the issue notes);
-    /// what it must show: the whole pipeline runs, every method's training loss falls, and full
-    /// fine-tuning clearly beats the base model on the dev set.
+    /// What the reduced profile must show: the whole pipeline runs, every method's training loss falls, and LoRA, Freeze
+    /// and full fine-tuning each clearly beat the base model on the dev set. Not asserted, because it does not hold yet
+    /// (issue 6): entity F1 above the base model for every method, and P-Tuning v2 beating it at this size and budget.
     /// </remarks>
     [Fact]
     [Trait("Category", "Slow")]
@@ -29,8 +29,8 @@ public sealed class CompareTests : IDisposable
         var result = ComparisonReport.Read(Path.Combine(_dir, "results.json"));
         Assert.Equal(["base", "lora", "p_tuning", "freeze", "full"], result.Methods.Select(m => m.Name));
         var baseline = result.Methods[0];
-        var full = result.Methods.Single(m => m.Name == "full");
-        Assert.True(full.Generation.RougeL > baseline.Generation.RougeL + 10, $"full: ROUGE-L {full.Generation.RougeL} vs base {baseline.Generation.RougeL}");
+        foreach (var m in result.Methods.Where(m => m.Name is "lora" or "freeze" or "full"))
+            Assert.True(m.Generation.RougeL > baseline.Generation.RougeL + 10, $"{m.Name}: ROUGE-L {m.Generation.RougeL} vs base {baseline.Generation.RougeL}");
         foreach (var m in result.Methods.Skip(1))
         {
             Assert.True(m.LossHistory[^1].Loss < m.LossHistory[0].Loss, $"{m.Name}: loss {m.LossHistory[0].Loss} → {m.LossHistory[^1].Loss}");

@@ -6,7 +6,7 @@ namespace ChatGlmLab.Data.ModelInputs;
 /// <summary>
 /// Training batches over tokenized examples: shuffled per epoch with System.Random(seed + epoch) (so a
 /// resumed run sees the same batches), optionally grouped by length to cut padding (HF's
-/// LengthGroupedSampler idea: mega-batches of 50 batches sorted by length), left-padded by
+/// LengthGroupedSampler idea: mega-batches of 50 batches sorted by length, then the batches shuffled), left-padded by
 /// <see cref="BatchCollator"/>.
 /// </summary>
 public sealed class SftBatchSource(ChatGlmTokenizer tokenizer, IReadOnlyList<TokenizedExample> examples, int batchSize,
@@ -19,7 +19,7 @@ public sealed class SftBatchSource(ChatGlmTokenizer tokenizer, IReadOnlyList<Tok
 
     public IEnumerable<TrainingBatch> Batches(int epoch, int seed)
     {
-        foreach (var members in Order(epoch, seed).Chunk(batchSize))
+        foreach (var members in BatchMembers(epoch, seed))
         {
             var batch = BatchCollator.Collate(tokenizer, members.Select(i => examples[i].InputIds).ToList(),
                 members.Select(i => examples[i].Labels).ToList());
@@ -27,13 +27,20 @@ public sealed class SftBatchSource(ChatGlmTokenizer tokenizer, IReadOnlyList<Tok
         }
     }
 
-    private int[] Order(int epoch, int seed)
+    /// <summary>The examples of each batch, in training order.</summary>
+    public IEnumerable<int[]> BatchMembers(int epoch, int seed)
     {
+        var random = new Random(unchecked(seed + epoch));
         var order = Enumerable.Range(0, examples.Count).ToArray();
-        if (shuffle) new Random(unchecked(seed + epoch)).Shuffle(order);
-        if (!groupByLength) return order;
-        return order.Chunk(batchSize * MegaBatchFactor)
-            .SelectMany(mega => mega.OrderByDescending(i => examples[i].Length).ThenBy(i => i))
+        if (shuffle) random.Shuffle(order);
+        if (!groupByLength) return order.Chunk(batchSize);
+        var batches = order.Chunk(batchSize * MegaBatchFactor)
+            .SelectMany(mega => mega.OrderByDescending(i => examples[i].Length).ThenBy(i => i).Chunk(batchSize))
             .ToArray();
+        // Unlike HF's sampler, the batches are shuffled again: within a mega-batch sorted by length they would
+        // otherwise run from the longest to the shortest, and with multi-turn records length is the turn, so the
+        // model would see a block of one question type after another and swing between their answer forms.
+        if (shuffle) random.Shuffle(batches);
+        return batches;
     }
 }
