@@ -36,7 +36,7 @@ public sealed record CompareOptions
     public double PretrainLearningRate { get; init; } = 2e-3;
 
     // Fine-tuning budget, identical for every method.
-    public int FinetuneSteps { get; init; } = 640;
+    public int FinetuneSteps { get; init; } = 600;
     public int BatchSize { get; init; } = 8;
     public bool Bf16 { get; init; } = true;
     /// <summary>Where the compared models train and predict: "cpu", or "cuda" / "cuda:N" with the TorchBackend=cuda build
