@@ -44,12 +44,11 @@ public static class BenchCommand
         string? tokenizerDir = Option("tokenizer") ?? (Directory.Exists(Path.Combine("..", "shared", "fixtures", "tokenizer")) ? Path.Combine("..", "shared", "fixtures", "tokenizer") : null);
         if (All("tokenizer"))
         {
-            string? dir = tokenizerDir;
-            if (dir == null || !File.Exists(cluener)) output.WriteLine("tokenizer skipped: give --tokenizer DIR (with ice_text.model) and --cluener FILE");
+            if (tokenizerDir == null || !File.Exists(cluener)) output.WriteLine("tokenizer skipped: give --tokenizer DIR (with ice_text.model) and --cluener FILE");
             else
             {
                 var sentences = CluenerReader.Read(cluener).Items.Select(e => e.Text).ToList();
-                output.WriteLine($"tokenizer {TokenizerBenchmark.Run(ChatGlmTokenizer.FromPretrained(dir), sentences)}");
+                output.WriteLine($"tokenizer {TokenizerBenchmark.Run(ChatGlmTokenizer.FromPretrained(tokenizerDir), sentences)}");
             }
         }
         if (All("data"))

@@ -42,6 +42,8 @@ public sealed record CompareOptions
     /// <summary>Where the compared models train and predict: "cpu", or "cuda" / "cuda:N" with the TorchBackend=cuda build
     /// (the small base model is always built on the CPU).</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary><see cref="Device"/> as a torch device, for loading models (a method: the record's printed form stays its settings).</summary>
+    public TorchSharp.torch.Device TorchDevice() => TorchSharp.torch.device(Device);
     public int Seed { get; init; } = 42;
     public int MaxSourceLength { get; init; } = 512;
     public int MaxTargetLength { get; init; } = 64;

@@ -63,7 +63,7 @@ public sealed record ExperimentData
     public ChatGlmForConditionalGeneration LoadBase(bool forTraining = false) =>
         ChatGlmForConditionalGeneration.FromPretrained(BaseModelDir, new ModelLoadOptions
         {
-            DType = Options.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32, Device = TorchSharp.torch.device(Options.Device),
+            DType = Options.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32, Device = Options.TorchDevice(),
         });
 
     /// <summary>A human-readable description of the base model (for reports).</summary>

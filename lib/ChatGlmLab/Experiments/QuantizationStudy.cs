@@ -38,7 +38,7 @@ public static class QuantizationStudy
         foreach (var (name, dtype, bits) in Bases)
         {
             var clock = Stopwatch.StartNew();
-            var (model, _) = ChatGlm.LoadPretrained(new ModelArguments { ModelNameOrPath = data.BaseModelDir, CheckpointDir = checkpointDir, DType = dtype, QuantizationBit = bits, Device = TorchSharp.torch.device(data.Options.Device) });
+            var (model, _) = ChatGlm.LoadPretrained(new ModelArguments { ModelNameOrPath = data.BaseModelDir, CheckpointDir = checkpointDir, DType = dtype, QuantizationBit = bits, Device = data.Options.TorchDevice() });
             double load = clock.Elapsed.TotalSeconds;
             var result = MethodRun.Evaluate(rowData, "quantization-" + name, checkpointDir == null ? "none" : "checkpoint",
                 checkpointDir == null ? $"base, {name}" : $"base {name} + {checkpointDir}", null, model, null, log);

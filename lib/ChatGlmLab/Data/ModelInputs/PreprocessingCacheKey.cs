@@ -35,12 +35,7 @@ public sealed record PreprocessingCacheKey(string Hex, string Description)
 
         // The description is for people (it names the model file); the key hashes only what shapes the ids.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string s)
-        {
-            var bytes = Encoding.UTF8.GetBytes(s);
-            hash.AppendData(BitConverter.GetBytes(bytes.Length));
-            hash.AppendData(bytes);
-        }
+        void Add(string s) => AppendLengthPrefixed(hash, s);
         Add($"format {FormatVersion}");
         Add(kind.ToString());
         Add(recordsHash);
@@ -55,14 +50,7 @@ public sealed record PreprocessingCacheKey(string Hex, string Description)
     public static string RecordsHash(IReadOnlyList<InstructionRecord> records)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var lengthBytes = new byte[4];
-        void Add(string s)
-        {
-            var bytes = Encoding.UTF8.GetBytes(s);
-            BitConverter.TryWriteBytes(lengthBytes, bytes.Length);
-            hash.AppendData(lengthBytes);
-            hash.AppendData(bytes);
-        }
+        void Add(string s) => AppendLengthPrefixed(hash, s);
         foreach (var r in records)
         {
             Add(r.Instruction);
@@ -72,6 +60,16 @@ public sealed record PreprocessingCacheKey(string Hex, string Description)
             foreach (var (q, a) in r.History) { Add(q); Add(a); }
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The UTF-8 bytes of <paramref name="s"/> after their length (int32), so no two sequences of strings hash the same bytes.</summary>
+    private static void AppendLengthPrefixed(IncrementalHash hash, string s)
+    {
+        var bytes = Encoding.UTF8.GetBytes(s);
+        Span<byte> length = stackalloc byte[4];
+        BitConverter.TryWriteBytes(length, bytes.Length);
+        hash.AppendData(length);
+        hash.AppendData(bytes);
     }
 
     /// <summary>SHA-256 of the tokenizer's model file (read again: the tokenizer keeps only its parsed form).</summary>
