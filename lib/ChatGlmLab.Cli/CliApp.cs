@@ -27,7 +27,7 @@ public static class CliApp
         new("score", "re-score a generated_predictions.jsonl (BLEU-4, ROUGE, entity P/R/F1)", ScoreCommand.Run, ScoreCommand.Spec),
         new("data", "NER corpora: 'data convert' and 'data stats' (data <sub> --help)", DataCommand.Run, () => null),
         new("pretrain", "train a small ChatGLM-architecture base model from scratch on a text corpus", PretrainCommand.Run, PretrainCommand.Spec),
-        new("compare", "the CPU comparison of fine-tuning methods [--profile reduced (or tiny, default, chatglm-6b)] [--output_dir] [--dataset_dir] [--model_name_or_path] [--max_steps]", CompareCommand.Run, () => null),
+        new("compare", "the CPU comparison of fine-tuning methods [--profile reduced (or tiny, default, chatglm-6b)] [--output_dir] [--dataset_dir] [--model_name_or_path] [--max_steps] [--seed] [--device]", CompareCommand.Run, () => null),
         new("notebook", "run a notebook headless and write its outputs back ('notebook run FILE.ipynb'), or 'notebook fix-tool' for VS Code's kernel", NotebookCommand.Run, () => null),
         new("png", "snapshot a chart page to PNG with headless Chromium ('png REPORT.html OUT.png')", PngCommand.Run, () => null),
         new("bench", "model forward / decode throughput (no arguments)", BenchCommand.Run, () => null),

@@ -6,7 +6,7 @@ namespace ChatGlmLab.Cli.Commands;
 /// The main job: the LoRA vs P-Tuning v2 vs Freeze vs full comparison (see <see cref="Comparison"/>),
 /// printed in the seed's table layout and written as results.json, report.md and report.html.
 /// Arguments: --profile tiny|reduced|default|chatglm-6b (<see cref="ExperimentProfile"/>, shared with the notebooks), --output_dir,
-/// --dataset_dir, --model_name_or_path, --max_steps, --device; anything else is refused with the valid names.
+/// --dataset_dir, --model_name_or_path, --max_steps, --seed, --device; anything else is refused with the valid names.
 /// </summary>
 public static class CompareCommand
 {
@@ -14,11 +14,12 @@ public static class CompareCommand
     {
         var given = new ArgumentSpec("compare")
             .With("profile", typeof(string)).With("output_dir", typeof(string)).With("dataset_dir", typeof(string))
-            .With("model_name_or_path", typeof(string)).With("max_steps", typeof(int)).With("device", typeof(string))
+            .With("model_name_or_path", typeof(string)).With("max_steps", typeof(int)).With("seed", typeof(int)).With("device", typeof(string))
             .Parse(args);
         string output = given.Get("output_dir") ?? "runs/compare";
         var options = ExperimentProfile.Options(given.Get("profile") ?? ExperimentProfile.Default, output, given.Get("dataset_dir") ?? "data", given.Get("model_name_or_path"));
         if (given.GetInt("max_steps") is int steps) options = options with { FinetuneSteps = steps };
+        if (given.GetInt("seed") is int seed) options = options with { Seed = seed };   // a new seed also pretrains a new small base model
         if (given.Get("device") is string device) options = options with { Device = device };
         var result = Comparison.Run(options, line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));
         context.Stdout.WriteLine();

@@ -33,7 +33,7 @@ public static class Comparison
         {
             BaseModel = data.BaseModelDescription,
             TrainSentences = data.TrainExamples.Count, TrainRecords = data.TrainRecords.Count, DevSentences = data.DevExamples.Count, DevRecords = data.DevRecords.Count,
-            FinetuneSteps = options.FinetuneSteps, BatchSize = options.BatchSize,
+            FinetuneSteps = options.FinetuneSteps, BatchSize = options.BatchSize, Seed = options.Seed,
             Compute = options.Bf16 ? "bf16 compute, fp32 master weights" : "fp32",
             Decoding = options.Generation.Describe() + $", max_new_tokens {options.Generation.MaxNewTokens}",
             Machine = MachineDescription(), Seconds = seconds, Methods = methods,

@@ -69,7 +69,7 @@ public static class ComparisonReport
         md.AppendLine(Markdown(r));
         md.AppendLine($"- base model: {r.BaseModel}");
         md.AppendLine($"- data: {r.TrainSentences} train sentences ({r.TrainRecords} 3-turn records), {r.DevSentences} dev sentences ({r.DevRecords} records)");
-        md.AppendLine($"- budget: {r.FinetuneSteps} steps × batch {r.BatchSize} per method; {r.Compute}");
+        md.AppendLine($"- budget: {r.FinetuneSteps} steps × batch {r.BatchSize} per method; {r.Compute}; seed {r.Seed}");
         md.AppendLine($"- decoding: {r.Decoding}; BLEU/ROUGE and gold-history F1 answer every dev record with the gold earlier turns, the cascade feeds the model's own answers forward");
         md.AppendLine($"- methods: " + string.Join("; ", r.Methods.Skip(1).Select(m => $"{m.Name} ({m.Settings}, lr {m.LearningRate})")));
         md.AppendLine($"- machine: {r.Machine}; total {r.Seconds:F0} s");

@@ -41,6 +41,7 @@ public sealed record ComparisonResult
     [JsonPropertyName("dev_records")] public int DevRecords { get; init; }
     [JsonPropertyName("finetune_steps")] public int FinetuneSteps { get; init; }
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; }
+    [JsonPropertyName("seed")] public int Seed { get; init; }
     [JsonPropertyName("compute")] public required string Compute { get; init; }
     [JsonPropertyName("decoding")] public required string Decoding { get; init; }
     [JsonPropertyName("machine")] public required string Machine { get; init; }

@@ -274,14 +274,15 @@ public sealed class Trainer : IDisposable
         return result;
     }
 
-    private static readonly ForwardOptions TrainingForward = new() { LogitsAtLabelsOnly = true };
+    /// <summary>Training and evaluation loss need vocabulary logits only where a label is predicted (same loss, a fraction of the lm_head work).</summary>
+    private static readonly ForwardOptions LossForward = new() { LogitsAtLabelsOnly = true };
 
     /// <summary>One micro-batch: forward, loss check, backward of loss / micro-batches (× loss scale), gradients into the masters.</summary>
     private double ForwardBackward(TrainingBatch batch, int microBatchesInStep)
     {
         var device = _model.Device;
         var output = _model.Forward(OnDevice(batch.InputIds, device), OnDevice(batch.PositionIds, device),
-            OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device), TrainingForward);
+            OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device), LossForward);
         var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss");
         double value = loss.item<float>();
         if (!double.IsFinite(value)) return value;
@@ -332,7 +333,7 @@ public sealed class Trainer : IDisposable
                 using var scope = NewDisposeScope();
                 if (!iterator.MoveNext()) break;
                 var b = iterator.Current;
-                var output = _model.forward(OnDevice(b.InputIds, device), OnDevice(b.PositionIds, device), OnDevice(b.AttentionMask, device), OnDevice(b.Labels, device));
+                var output = _model.Forward(OnDevice(b.InputIds, device), OnDevice(b.PositionIds, device), OnDevice(b.AttentionMask, device), OnDevice(b.Labels, device), LossForward);
                 // HF repeats each batch's mean loss once per example, then averages.
                 weightedLoss += output.Loss!.item<float>() * b.Rows;
                 examples += (int)b.Rows;

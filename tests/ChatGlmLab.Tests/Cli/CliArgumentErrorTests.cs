@@ -128,6 +128,14 @@ public sealed class CliArgumentErrorTests
     }
 
     [Fact]
+    public void Compare_takes_an_integer_seed()
+    {
+        var run = TinyCliModelFixture.Run("compare", "--seed", "x");
+        AssertUsageError(run, "--seed takes an integer, not 'x'");
+        Assert.Contains("--seed", TinyCliModelFixture.Run("compare", "--help").Stdout);
+    }
+
+    [Fact]
     public void The_seeds_max_train_samples_spelling_binds_max_samples()
     {
         var given = TrainCommandSpec().Parse(["--max_train_samples", "5", "--dev_ratio", "0.25"]);

@@ -24,6 +24,25 @@ public sealed class TrainerTests : IDisposable
     };
 
     [Fact]
+    public void EvalLossIsHfsMeanOfFullLogitBatchLosses()
+    {
+        // Evaluation projects only the positions that predict a label; the figure must be HF's: each batch's
+        // mean loss over full logits, repeated once per row, averaged.
+        using var model = TinyTrainingData.LoadModel();
+        var source = TinyTrainingData.Source(10, 4, shuffle: false);
+        using var trainer = new Trainer(model, Args(_tmp.Sub("eval")), FinetuningOptions.For(FinetuningType.None), null, source, "tiny");
+        double weighted = 0, rows = 0;
+        using (no_grad())
+            foreach (var b in source.Batches(0, 3))
+            {
+                using var scope = NewDisposeScope();
+                weighted += model.forward(b.InputIds, b.PositionIds, b.AttentionMask, b.Labels).Loss!.item<float>() * b.Rows;
+                rows += b.Rows;
+            }
+        Assert.Equal(weighted / rows, trainer.Evaluate().EvalLoss, 5);
+    }
+
+    [Fact]
     public void ShortLoraRunReducesEvalLossAndWritesEveryOutput()
     {
         string dir = _tmp.Sub("run");
