@@ -91,8 +91,8 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
         if (options.LastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
         if (options.LogitsAtLabelsOnly && labels is not null)
         {
-            // Position t predicts token t + 1: keep the rows whose next label is not ignored.
-            var nextLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
+            // Keep the rows whose next label is not ignored.
+            var nextLabels = NextTokenLabels(labels);
             var predicting = nextLabels.ne(-100L).nonzero().squeeze(1);
             var rows = hidden.narrow(1, 0, hidden.shape[1] - 1).reshape(-1, hidden.shape[2]).index_select(0, predicting);
             var labelledLogits = lm_head.forward(rows);
@@ -106,11 +106,13 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
             // Upstream: float32 logits, shift by one, CrossEntropy(ignore_index=-100), mean.
             long vocab = logits.shape[2];
             var shiftLogits = logits.narrow(1, 0, logits.shape[1] - 1).to(ScalarType.Float32).reshape(-1, vocab);
-            var shiftLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
-            loss = nn.functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: -100);
+            loss = nn.functional.cross_entropy(shiftLogits, NextTokenLabels(labels), ignore_index: -100);
         }
         return new ModelOutput { Logits = logits, Loss = loss, HiddenStates = states };
     }
+
+    /// <summary>Position t predicts token t + 1: the labels shifted left by one, flattened to match rows of positions 0..T-2.</summary>
+    private static Tensor NextTokenLabels(Tensor labels) => labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
 
     /// <summary>Generates continuations; returns the prompt followed by the new tokens, [batch, seq + new].</summary>
     public Tensor Generate(Tensor inputIds, GenerationOptions? options = null, Tensor? attentionMask = null, Tensor? positionIds = null,

@@ -277,13 +277,19 @@ public sealed class Trainer : IDisposable
     /// <summary>Training and evaluation loss need vocabulary logits only where a label is predicted (same loss, a fraction of the lm_head work).</summary>
     private static readonly ForwardOptions LossForward = new() { LogitsAtLabelsOnly = true };
 
-    /// <summary>One micro-batch: forward, loss check, backward of loss / micro-batches (× loss scale), gradients into the masters.</summary>
-    private double ForwardBackward(TrainingBatch batch, int microBatchesInStep)
+    /// <summary>The batch's mean loss (the batch moved to the model's device).</summary>
+    private Tensor Loss(TrainingBatch batch)
     {
         var device = _model.Device;
         var output = _model.Forward(OnDevice(batch.InputIds, device), OnDevice(batch.PositionIds, device),
             OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device), LossForward);
-        var loss = output.Loss ?? throw new InvalidOperationException("the model returned no loss");
+        return output.Loss ?? throw new InvalidOperationException("the model returned no loss");
+    }
+
+    /// <summary>One micro-batch: forward, loss check, backward of loss / micro-batches (× loss scale), gradients into the masters.</summary>
+    private double ForwardBackward(TrainingBatch batch, int microBatchesInStep)
+    {
+        var loss = Loss(batch);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) return value;
         // Explicit, disposed Scalar: TorchSharp 0.107 leaks the native Scalar of every implicit conversion.
@@ -324,7 +330,6 @@ public sealed class Trainer : IDisposable
         var clock = Stopwatch.StartNew();
         double weightedLoss = 0;
         int examples = 0, batchCount = 0;
-        var device = _model.Device;
         using (no_grad())
         {
             using var iterator = source.Batches(0, Args.Seed).GetEnumerator();
@@ -333,9 +338,8 @@ public sealed class Trainer : IDisposable
                 using var scope = NewDisposeScope();
                 if (!iterator.MoveNext()) break;
                 var b = iterator.Current;
-                var output = _model.Forward(OnDevice(b.InputIds, device), OnDevice(b.PositionIds, device), OnDevice(b.AttentionMask, device), OnDevice(b.Labels, device), LossForward);
                 // HF repeats each batch's mean loss once per example, then averages.
-                weightedLoss += output.Loss!.item<float>() * b.Rows;
+                weightedLoss += Loss(b).item<float>() * b.Rows;
                 examples += (int)b.Rows;
                 batchCount++;
             }
