@@ -34,6 +34,9 @@ public sealed record CompareOptions
     public int PretrainSteps { get; init; } = 1600;
     public int PretrainBatchSize { get; init; } = 32;
     public double PretrainLearningRate { get; init; } = 2e-3;
+    /// <summary>With the bundled corpus: further unlabelled sentences from its generator over the whole lexicon,
+    /// pretrained on beside the train sentences (0 = the train sentences only).</summary>
+    public int PretrainingSentences { get; init; } = 4000;
 
     // Fine-tuning budget, identical for every method.
     public int FinetuneSteps { get; init; } = 600;
@@ -52,7 +55,7 @@ public sealed record CompareOptions
     public IReadOnlyList<(FinetuningOptions Method, double LearningRate)> Methods { get; init; } =
     [
         (FinetuningOptions.For(FinetuningType.Lora) with { LoraRank = 8, LoraAlpha = 32, LoraTarget = "query_key_value,dense_h_to_4h" }, 5e-3),
-        (FinetuningOptions.For(FinetuningType.PTuning) with { PreSeqLen = 16, PrefixProjection = true }, 2e-2),
+        (FinetuningOptions.For(FinetuningType.PTuning) with { PreSeqLen = 16, PrefixProjection = true }, 5e-3),
         (FinetuningOptions.For(FinetuningType.Freeze) with { NumLayerTrainable = 2 }, 3e-3),
         (FinetuningOptions.For(FinetuningType.Full), 1e-3),
     ];
@@ -67,7 +70,7 @@ public sealed record CompareOptions
     public static CompareOptions Reduced(string outputDir) => new()
     {
         OutputDir = outputDir,
-        TrainSentences = 120, DevSentences = 8,
+        TrainSentences = 120, DevSentences = 40,
         PretrainSteps = 600, FinetuneSteps = 300,
         Generation = new GenerationOptions { MaxNewTokens = 24 },
     };

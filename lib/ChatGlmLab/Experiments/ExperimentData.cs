@@ -1,6 +1,7 @@
 using ChatGlmLab.Data.Instructions;
 using ChatGlmLab.Data.ModelInputs;
 using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Data.Synthetic;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tokenization;
 using static TorchSharp.torch;
@@ -17,7 +18,7 @@ namespace ChatGlmLab.Experiments;
 public sealed record ExperimentData
 {
     public required CompareOptions Options { get; init; }
-    /// <summary>Every sentence of the train file (the base model recipe pretrains on all of them).</summary>
+    /// <summary>Every sentence of the train file (the base model recipe pretrains on all of them, see <see cref="PretrainingSentences"/>).</summary>
     public required IReadOnlyList<NerExample> AllTrain { get; init; }
     public required IReadOnlyList<NerExample> TrainExamples { get; init; }
     public required IReadOnlyList<NerExample> DevExamples { get; init; }
@@ -49,7 +50,7 @@ public sealed record ExperimentData
         var devRecords = builder.BuildAll(devExamples).ToList();
         log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
-        string baseDir = options.ModelNameOrPath ?? BaseModelRecipe.BuildOrLoad(options, allTrain.Select(e => e.Text).ToList(), trainRecords, log);
+        string baseDir = options.ModelNameOrPath ?? BaseModelRecipe.BuildOrLoad(options, PretrainingSentences(options, allTrain), trainRecords, log);
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         return new ExperimentData
         {
@@ -69,6 +70,20 @@ public sealed record ExperimentData
     /// <summary>A human-readable description of the base model (for reports).</summary>
     public string BaseModelDescription => Options.ModelNameOrPath ??
         $"small ChatGLM (hidden {Options.HiddenSize}, {Options.NumLayers} layers, {Options.NumHeads} heads, inner {Options.InnerHiddenSize}), pretrained {Options.PretrainSteps} steps: {BaseModelDir}";
+
+    /// <summary>
+    /// The small base model's unlabelled text: every train sentence, plus, for the bundled corpus, its generator's
+    /// further sentences over the whole lexicon (<see cref="CompareOptions.PretrainingSentences"/>), as a real base
+    /// model knows the domain's words beyond those the labelled data uses. Other corpora have only their train text.
+    /// </summary>
+    private static IReadOnlyList<string> PretrainingSentences(CompareOptions options, IReadOnlyList<NerExample> allTrain)
+    {
+        var text = allTrain.Select(e => e.Text);
+        bool bundled = options.TrainFile.Replace('\\', '/').StartsWith(MaintenanceCorpusGenerator.Folder + "/", StringComparison.Ordinal);
+        if (bundled && options.PretrainingSentences > 0)
+            text = text.Concat(MaintenanceCorpusGenerator.PretrainingText(options.PretrainingSentences));
+        return text.ToList();
+    }
 
     private static IReadOnlyList<NerExample> Take(IReadOnlyList<NerExample> all, int count) => count > 0 && count < all.Count ? all.Take(count).ToList() : all;
 }

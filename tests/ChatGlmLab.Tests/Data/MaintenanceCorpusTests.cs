@@ -76,6 +76,22 @@ public class MaintenanceCorpusTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void PretrainingTextUsesTheWholeLexiconAndNoTrainOrDevSentence()
+    {
+        var text = MaintenanceCorpusGenerator.PretrainingText(3000);
+        Assert.Equal(3000, text.Count);
+        Assert.Equal(text, MaintenanceCorpusGenerator.PretrainingText(3000));             // deterministic
+        Assert.Equal(text.Count, text.Distinct().Count());
+        var labelled = Corpus.Train.Concat(Corpus.Dev).Select(e => e.Text).ToHashSet();
+        Assert.DoesNotContain(text, labelled.Contains);
+        // Most held-out entries (the words dev has and train lacks) occur in it.
+        var heldOut = new SlotFiller().HeldOutEntries();
+        int present = heldOut.Count(w => text.Any(t => t.Contains(w, StringComparison.Ordinal)));
+        output.WriteLine($"{present} of {heldOut.Count} held-out entries occur in 3,000 pretraining sentences");
+        Assert.True(present >= heldOut.Count * 9 / 10, $"{present} of {heldOut.Count}");
+    }
+
+    [Fact]
     public void EveryGeneratedSentenceRoundTripsThroughThreeTurnAnswers()
     {
         var builder = new NerInstructionBuilder();

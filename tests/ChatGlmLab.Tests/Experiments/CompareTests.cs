@@ -11,9 +11,9 @@ public sealed class CompareTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <remarks>
-    /// What the reduced profile must show: the whole pipeline runs, every method's training loss falls, and LoRA, Freeze
-    /// and full fine-tuning each clearly beat the base model on the dev set. Not asserted, because it does not hold yet
-    /// (issue 6): entity F1 above the base model for every method, and P-Tuning v2 beating it at this size and budget.
+    /// What the reduced profile must show: the whole pipeline runs, every method's training loss falls, every method
+    /// clearly beats the base model on ROUGE-L and has a higher entity F1 on the dev set (the grounded cascade: the
+    /// base model answers no question in the NER formats, so its F1 is 0).
     /// </remarks>
     [Fact]
     [Trait("Category", "Slow")]
@@ -29,10 +29,11 @@ public sealed class CompareTests : IDisposable
         var result = ComparisonReport.Read(Path.Combine(_dir, "results.json"));
         Assert.Equal(["base", "lora", "p_tuning", "freeze", "full"], result.Methods.Select(m => m.Name));
         var baseline = result.Methods[0];
-        foreach (var m in result.Methods.Where(m => m.Name is "lora" or "freeze" or "full"))
-            Assert.True(m.Generation.RougeL > baseline.Generation.RougeL + 10, $"{m.Name}: ROUGE-L {m.Generation.RougeL} vs base {baseline.Generation.RougeL}");
         foreach (var m in result.Methods.Skip(1))
         {
+            Assert.True(m.Generation.RougeL > baseline.Generation.RougeL + 10, $"{m.Name}: ROUGE-L {m.Generation.RougeL} vs base {baseline.Generation.RougeL}");
+            Assert.True(m.CascadeGrounded.Micro.F1 > baseline.CascadeGrounded.Micro.F1,
+                $"{m.Name}: entity F1 (cascade, grounded) {m.CascadeGrounded.Micro.F1:P1} vs base {baseline.CascadeGrounded.Micro.F1:P1}");
             Assert.True(m.LossHistory[^1].Loss < m.LossHistory[0].Loss, $"{m.Name}: loss {m.LossHistory[0].Loss} → {m.LossHistory[^1].Loss}");
             Assert.True(m.TrainableParameters > 0 && m.TrainablePercent <= 100);
             Assert.NotEmpty(m.LossHistory);

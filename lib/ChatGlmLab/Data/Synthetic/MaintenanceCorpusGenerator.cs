@@ -38,6 +38,31 @@ public static class MaintenanceCorpusGenerator
         }
     }
 
+    /// <summary>
+    /// Unlabelled sentences for pretraining a small base model: the same templates over the whole lexicon
+    /// (held-out entries drawn as often as dev draws them), none equal to a train or dev sentence. They stand in
+    /// for the pretraining corpus of a real base model, which knows the domain's words although the labelled
+    /// train split never uses some of them. A separate random stream, so train and dev are unchanged.
+    /// </summary>
+    public static IReadOnlyList<string> PretrainingText(int count, MaintenanceCorpusOptions? options = null)
+    {
+        options ??= new MaintenanceCorpusOptions();
+        var (train, dev) = Generate(options);
+        var seen = new HashSet<string>(train.Concat(dev).Select(e => e.Text), StringComparer.Ordinal);
+        var random = new DeterministicRandom(options.Seed ^ PretrainingStream);
+        var filler = new SlotFiller();
+        var text = new List<string>(count);
+        while (text.Count < count)
+        {
+            var example = Sentence(random, filler, isDev: true, options);
+            if (seen.Add(example.Text))
+                text.Add(example.Text);
+        }
+        return text;
+    }
+
+    private const ulong PretrainingStream = 0x707265747261696EUL;   // "pretrain"
+
     private static NerExample Sentence(DeterministicRandom random, SlotFiller filler, bool isDev, MaintenanceCorpusOptions options)
     {
         while (true)
