@@ -16,7 +16,8 @@ namespace ChatGlmLab.Experiments;
 /// The small base model of the CPU comparison: a tokenizer built from the corpus (sentences plus the
 /// instruction wording, so prompts stay short; sentences cut into words first, so pieces do not run across
 /// words, see <see cref="WordSegmentedSentences"/>), a ChatGLM-architecture model sized by the options,
-/// pretrained from scratch on the training sentences with <see cref="PretrainingTasks"/> (the GLM
+/// pretrained from scratch on the given sentences (see <see cref="ExperimentData"/>: the train sentences, plus
+/// generator text for the bundled corpus) with <see cref="PretrainingTasks"/> (the GLM
 /// objective and generic text skills, never the NER questions, so fine-tuning has something to teach).
 /// Saved in Hugging Face layout with its tokenizer; cached under a key of everything that shapes it,
 /// so a second run reuses it.
