@@ -18,7 +18,7 @@ namespace ChatGlmLab.Experiments;
 public sealed record ExperimentData
 {
     public required CompareOptions Options { get; init; }
-    /// <summary>Every sentence of the train file (the base model recipe pretrains on all of them, see <see cref="PretrainingSentences"/>).</summary>
+    /// <summary>Every sentence of the train file (the base model recipe pretrains on all of them, see <see cref="BaseModelText"/>).</summary>
     public required IReadOnlyList<NerExample> AllTrain { get; init; }
     public required IReadOnlyList<NerExample> TrainExamples { get; init; }
     public required IReadOnlyList<NerExample> DevExamples { get; init; }
@@ -50,7 +50,7 @@ public sealed record ExperimentData
         var devRecords = builder.BuildAll(devExamples).ToList();
         log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
-        string baseDir = options.ModelNameOrPath ?? BaseModelRecipe.BuildOrLoad(options, PretrainingSentences(options, allTrain), trainRecords, log);
+        string baseDir = options.ModelNameOrPath ?? BaseModelRecipe.BuildOrLoad(options, BaseModelText(options, allTrain), trainRecords, log);
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         return new ExperimentData
         {
@@ -76,7 +76,7 @@ public sealed record ExperimentData
     /// further sentences over the whole lexicon (<see cref="CompareOptions.PretrainingSentences"/>), as a real base
     /// model knows the domain's words beyond those the labelled data uses. Other corpora have only their train text.
     /// </summary>
-    private static IReadOnlyList<string> PretrainingSentences(CompareOptions options, IReadOnlyList<NerExample> allTrain)
+    private static IReadOnlyList<string> BaseModelText(CompareOptions options, IReadOnlyList<NerExample> allTrain)
     {
         var text = allTrain.Select(e => e.Text);
         bool bundled = options.TrainFile.Replace('\\', '/').StartsWith(MaintenanceCorpusGenerator.Folder + "/", StringComparison.Ordinal);
