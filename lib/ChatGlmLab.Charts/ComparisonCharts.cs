@@ -1,4 +1,5 @@
 using ChatGlmLab.Experiments;
+using ChatGlmLab.Metrics;
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;

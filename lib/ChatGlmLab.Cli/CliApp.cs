@@ -1,5 +1,5 @@
 using ChatGlmLab.Cli.Commands;
-using ChatGlmLab.Data;
+using ChatGlmLab.Datasets;
 
 namespace ChatGlmLab.Cli;
 

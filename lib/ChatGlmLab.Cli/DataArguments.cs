@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Tokenization;
 
 namespace ChatGlmLab.Cli;

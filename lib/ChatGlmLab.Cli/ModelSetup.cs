@@ -1,5 +1,5 @@
 using ChatGlmLab.Adapters;
-using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Datasets;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tokenization;
 using ChatGlmLab.Training;

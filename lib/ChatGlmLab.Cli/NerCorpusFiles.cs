@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ChatGlmLab.Data;
-using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Datasets;
+using ChatGlmLab.Datasets.Ner;
 
 namespace ChatGlmLab.Cli;
 

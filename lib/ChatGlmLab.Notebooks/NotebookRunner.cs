@@ -1,3 +1,5 @@
+using ChatGlmLab.Charts;
+using ChatGlmLab.Runtime;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.DotNet.Interactive;
@@ -158,7 +160,7 @@ public static class NotebookRunner
     private static JsonObject RunNote(NotebookRun run) => new()
     {
         ["runner"] = "chatglm-lab notebook run (in-process .NET Interactive C# kernel)",
-        ["machine"] = ChatGlmLab.Experiments.Comparison.MachineDescription(),
+        ["machine"] = ChatGlmLab.Runtime.MachineDescription.Current(),
         ["finished_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'"),
         ["seconds"] = Math.Round(run.Seconds, 1),
         ["succeeded"] = run.Succeeded,

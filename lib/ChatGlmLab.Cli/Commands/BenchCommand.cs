@@ -1,10 +1,6 @@
 using ChatGlmLab.Benchmarks;
-using ChatGlmLab.Data;
-using ChatGlmLab.Data.ModelInputs;
-using ChatGlmLab.Data.Ner;
-using ChatGlmLab.Metrics;
+using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Tokenization;
-using ChatGlmLab.Training;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Cli.Commands;
@@ -26,7 +22,7 @@ public static class BenchCommand
         bool All(string part) => selected.Count == 0 || selected.Contains("all") || selected.Contains(part);
         string? Option(string name) { int i = Array.IndexOf(args, "--" + name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         var output = context.Stdout;
-        output.WriteLine($"machine: {ChatGlmLab.Experiments.Comparison.MachineDescription()}");
+        output.WriteLine($"machine: {ChatGlmLab.Runtime.MachineDescription.Current()}");
 
         if (All("model"))
             foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })

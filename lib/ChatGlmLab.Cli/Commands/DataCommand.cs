@@ -1,10 +1,11 @@
+using ChatGlmLab.Datasets;
+using ChatGlmLab.Datasets.Ner;
+using ChatGlmLab.Datasets.Synthetic;
+using ChatGlmLab.Evaluation;
 using ChatGlmLab.Experiments;
+using ChatGlmLab.Tasks.Ner;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using ChatGlmLab.Data;
-using ChatGlmLab.Data.Instructions;
-using ChatGlmLab.Data.Ner;
-using ChatGlmLab.Data.Synthetic;
 
 namespace ChatGlmLab.Cli.Commands;
 
@@ -91,7 +92,7 @@ public static class DataCommand
                     WriteCluener(path, examples);
                     break;
                 case "3turn":
-                    var threeTurn = new NerInstructionBuilder(NerInstructionOptions.Seed with { Labels = labels });
+                    var threeTurn = new NerInstructionBuilder(NerInstructionOptions.Article with { Labels = labels });
                     InstructionFileWriter.Write(path, threeTurn.BuildAll(examples).Select(r => r.Record));
                     entries.Add(Entry(outputDir, $"{name}_3turn", file, $"{name}: seed 3-turn NER records ({examples.Count} sentences, from {Path.GetFileName(input)})"));
                     break;
@@ -128,7 +129,7 @@ public static class DataCommand
     public static IReadOnlyList<string> LabelsFor(IReadOnlyList<NerExample> examples)
     {
         var types = examples.SelectMany(e => e.Entities).Select(e => e.Type).ToHashSet(StringComparer.Ordinal);
-        if (types.IsSubsetOf(SeedNerLabels.All)) return SeedNerLabels.All;
+        if (types.IsSubsetOf(ArticleNerLabels.All)) return ArticleNerLabels.All;
         if (types.IsSubsetOf(CluenerLabels.All)) return CluenerLabels.All;
         return types.Order(StringComparer.Ordinal).ToList();
     }

@@ -1,5 +1,5 @@
 using ChatGlmLab.Adapters;
-using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tokenization;
 using ChatGlmLab.Training;

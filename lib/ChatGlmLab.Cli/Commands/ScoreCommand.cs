@@ -1,6 +1,7 @@
 using System.Text.Json;
-using ChatGlmLab.Data.Instructions;
-using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Datasets;
+using ChatGlmLab.Datasets.Ner;
+using ChatGlmLab.Evaluation;
 
 namespace ChatGlmLab.Cli.Commands;
 
@@ -26,7 +27,7 @@ public static class ScoreCommand
         string predictionsPath = given.Require("predictions_file", "a generated_predictions.jsonl");
         if (given.IsGiven("ner_file") && !given.IsGiven("dataset_file"))
             throw new CliUsageException("--ner_file needs --dataset_file (the records the predictions answer, to parse the answers into spans)");
-        var (labels, predictions) = PredictionScoring.ReadPredictions(predictionsPath);
+        var (labels, predictions) = GeneratedPredictionsFile.Read(predictionsPath);
         if (predictions.Count == 0) throw new CliUsageException($"{predictionsPath} has no predictions");
 
         List<InstructionRecord>? records = null;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using ChatGlmLab.Adapters;
-using ChatGlmLab.Data.Instructions;
-using ChatGlmLab.Data.ModelInputs;
-using ChatGlmLab.Experiments;
+using ChatGlmLab.Datasets;
+using ChatGlmLab.Evaluation;
 using ChatGlmLab.Generation;
+using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Training;
 using static TorchSharp.torch;
@@ -139,7 +139,7 @@ public static class TrainCommand
         var labels = records.Select(r => r.Output).ToList();
 
         string predictionsPath = Path.Combine(outputDir, "generated_predictions.jsonl");
-        Predictor.WritePredictions(predictionsPath, labels, predictions);
+        GeneratedPredictionsFile.Write(predictionsPath, labels, predictions);
         var scores = PredictionScoring.Score(labels, predictions, "predict_", records.Take(completeSentenceRecords).ToList());
         // HF's predict metrics also carry runtime and throughput.
         scores.Metrics["predict_samples"] = records.Count;

@@ -1,3 +1,4 @@
+using ChatGlmLab.Checkpoints;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

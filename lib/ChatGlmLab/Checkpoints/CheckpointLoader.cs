@@ -84,7 +84,7 @@ public static class CheckpointLoader
     /// tensor of that name (e.g. the scale computed while quantizing a float weight) adds that key to
     /// <paramref name="customFilled"/>, which counts as loaded.
     /// </summary>
-    public static LoadReport LoadInto(nn.Module module, string modelDir, TensorSink? customSink = null, ISet<string>? customKeys = null,
+    public static CheckpointLoadReport LoadInto(nn.Module module, string modelDir, TensorSink? customSink = null, ISet<string>? customKeys = null,
         ISet<string>? customFilled = null)
     {
         var targets = new Dictionary<string, Tensor>();
@@ -127,9 +127,9 @@ public static class CheckpointLoader
             if (unexpected.Count > 0) parts.Add($"unexpected keys ({unexpected.Count}): {string.Join(", ", unexpected.Take(20))}{(unexpected.Count > 20 ? ", ..." : "")}");
             throw new InvalidDataException($"{modelDir}: weights do not match the model: {string.Join("; ", parts)}");
         }
-        return new LoadReport(files, loaded.Count);
+        return new CheckpointLoadReport(files, loaded.Count);
     }
 }
 
 /// <summary>What a load did.</summary>
-public sealed record LoadReport(IReadOnlyList<string> Files, int TensorsLoaded);
+public sealed record CheckpointLoadReport(IReadOnlyList<string> Files, int TensorsLoaded);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using ChatGlmLab.Adapters;
-using static TorchSharp.torch;
+using ChatGlmLab.Runtime;
 
 namespace ChatGlmLab.Experiments;
 
@@ -36,14 +35,7 @@ public static class Comparison
             FinetuneSteps = options.FinetuneSteps, BatchSize = options.BatchSize, Seed = options.Seed,
             Compute = options.Bf16 ? "bf16 compute, fp32 master weights" : "fp32",
             Decoding = options.Generation.Describe() + $", max_new_tokens {options.Generation.MaxNewTokens}",
-            Machine = MachineDescription(), Seconds = seconds, Methods = methods,
+            Machine = MachineDescription.Current(), Seconds = seconds, Methods = methods,
         };
-    }
-
-    public static string MachineDescription()
-    {
-        string cpu = "unknown CPU";
-        try { cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? cpu; } catch (IOException) { }
-        return $"{cpu}, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, torch threads {get_num_threads()}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
     }
 }

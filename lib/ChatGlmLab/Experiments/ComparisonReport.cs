@@ -1,3 +1,5 @@
+using ChatGlmLab.Adapters;
+using ChatGlmLab.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;

@@ -1,4 +1,4 @@
-using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Datasets.Ner;
 
 namespace ChatGlmLab.Experiments;
 

@@ -1,8 +1,9 @@
-using ChatGlmLab.Data.Instructions;
-using ChatGlmLab.Data.ModelInputs;
-using ChatGlmLab.Data.Ner;
-using ChatGlmLab.Data.Synthetic;
+using ChatGlmLab.Datasets;
+using ChatGlmLab.Datasets.Ner;
+using ChatGlmLab.Datasets.Synthetic;
+using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Tasks.Ner;
 using ChatGlmLab.Tokenization;
 using static TorchSharp.torch;
 

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChatGlmLab.Adapters;
-using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Evaluation;
 using ChatGlmLab.Metrics;
+using ChatGlmLab.Tasks.Ner;
 
 namespace ChatGlmLab.Experiments;
 

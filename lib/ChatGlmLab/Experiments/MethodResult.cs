@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ChatGlmLab.Adapters;
 using ChatGlmLab.Metrics;
 using ChatGlmLab.Training;
 

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ChatGlmLab.Adapters;
-using ChatGlmLab.Data.ModelInputs;
+using ChatGlmLab.Evaluation;
 using ChatGlmLab.Metrics;
+using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -76,7 +78,7 @@ public static class MethodRun
         var records = data.DevRecords.Select(r => r.Record).ToList();
         var predictions = predictor.Predict(records);
         var labels = records.Select(r => r.Output).ToList();
-        Predictor.WritePredictions(Path.Combine(dir, "generated_predictions.jsonl"), labels, predictions);
+        GeneratedPredictionsFile.Write(Path.Combine(dir, "generated_predictions.jsonl"), labels, predictions);
         var generation = GenerationMetrics.Compute(predictions, labels).Corpus;
         var evaluation = new NerEvaluation(data.Builder, data.Parser);
         var gold = evaluation.GoldHistory(data.DevExamples, data.DevRecords, predictions);

@@ -1,4 +1,4 @@
-using ChatGlmLab.Data.Instructions;
+using ChatGlmLab.Datasets;
 
 namespace ChatGlmLab.Experiments;
 

@@ -1,5 +1,6 @@
 using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Generation;
+using ChatGlmLab.Generation.Constraints;
 using ChatGlmLab.Quantization;
 using TorchSharp;
 using static TorchSharp.torch;

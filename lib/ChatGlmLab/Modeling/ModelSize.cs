@@ -1,3 +1,5 @@
+using ChatGlmLab.Checkpoints;
+using ChatGlmLab.Quantization;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Modeling;

@@ -21,7 +21,7 @@ public static class QuantizedCheckpointLoader
     public const string WeightSuffix = ".weight";
     public const string ScaleSuffix = ".weight_scale";
 
-    public static LoadReport LoadInto(ChatGlmForConditionalGeneration model, string modelDir)
+    public static CheckpointLoadReport LoadInto(ChatGlmForConditionalGeneration model, string modelDir)
     {
         var slots = Quantizer.QuantizedLinears(model).ToDictionary(s => s.Prefix, s => s.Layer);
         if (slots.Count == 0) throw new InvalidOperationException("the model has no quantized linears (construct it with quantization_bit set)");

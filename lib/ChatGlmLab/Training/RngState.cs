@@ -1,3 +1,4 @@
+using ChatGlmLab.Checkpoints;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Training;

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Checkpoints;
+using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

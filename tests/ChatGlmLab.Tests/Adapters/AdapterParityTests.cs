@@ -1,7 +1,8 @@
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Modeling;
-using ChatGlmLab.Tests.Infrastructure;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Tests.Tokenization;
 
 namespace ChatGlmLab.Tests.Adapters;
 

@@ -1,7 +1,9 @@
 using ChatGlmLab.Adapters;
+using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Modeling;
-using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Training;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Adapters;
 

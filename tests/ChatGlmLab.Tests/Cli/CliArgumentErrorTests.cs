@@ -1,7 +1,8 @@
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Cli;
-using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Cli.Commands;
 using ChatGlmLab.Training;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Cli;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ChatGlmLab.Data.Instructions;
-using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Datasets;
+using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tests.Infrastructure;
 

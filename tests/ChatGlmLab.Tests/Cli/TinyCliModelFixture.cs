@@ -1,11 +1,11 @@
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Cli;
-using ChatGlmLab.Data.Instructions;
-using ChatGlmLab.Data.Ner;
+using ChatGlmLab.Datasets;
+using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Modeling;
-using ChatGlmLab.Tests.Infrastructure;
 using ChatGlmLab.Tokenization;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Cli;
 

@@ -1,3 +1,4 @@
+using ChatGlmLab.Adapters;
 using ChatGlmLab.Cli;
 using ChatGlmLab.Experiments;
 using ChatGlmLab.Tests.Infrastructure;

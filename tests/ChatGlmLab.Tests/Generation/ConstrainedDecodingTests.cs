@@ -1,8 +1,8 @@
 using ChatGlmLab.Generation;
 using ChatGlmLab.Generation.Constraints;
+using static TorchSharp.torch;
 using ChatGlmLab.Tests.Modeling;
 using ChatGlmLab.Tests.Tokenization;
-using static TorchSharp.torch;
 
 namespace ChatGlmLab.Tests.Generation;
 

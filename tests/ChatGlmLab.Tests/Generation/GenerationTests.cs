@@ -1,8 +1,7 @@
 using ChatGlmLab.Generation;
-using ChatGlmLab.Modeling;
+using static TorchSharp.torch;
 using ChatGlmLab.Tests.Infrastructure;
 using ChatGlmLab.Tests.Modeling;
-using static TorchSharp.torch;
 
 namespace ChatGlmLab.Tests.Generation;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ChatGlmLab.Modeling;
 using ChatGlmLab.Runtime;
 using static TorchSharp.torch;
 

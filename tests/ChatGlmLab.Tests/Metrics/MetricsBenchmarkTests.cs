@@ -1,4 +1,4 @@
-using ChatGlmLab.Metrics;
+using ChatGlmLab.Benchmarks;
 using Xunit.Abstractions;
 
 namespace ChatGlmLab.Tests.Metrics;

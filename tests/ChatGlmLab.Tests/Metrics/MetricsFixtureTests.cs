@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChatGlmLab.Metrics;
 using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Tests.Tokenization;
 
 namespace ChatGlmLab.Tests.Metrics;
 

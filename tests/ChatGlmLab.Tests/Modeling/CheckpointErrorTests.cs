@@ -3,6 +3,7 @@ using System.Text;
 using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Tests.Tokenization;
 
 namespace ChatGlmLab.Tests.Modeling;
 

@@ -1,6 +1,7 @@
 using ChatGlmLab.Modeling;
-using ChatGlmLab.Tests.Infrastructure;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Tests.Tokenization;
 
 namespace ChatGlmLab.Tests.Modeling;
 

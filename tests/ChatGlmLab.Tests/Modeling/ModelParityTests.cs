@@ -1,6 +1,8 @@
+using ChatGlmLab.Generation;
 using ChatGlmLab.Modeling;
-using ChatGlmLab.Tests.Infrastructure;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Tests.Tokenization;
 
 namespace ChatGlmLab.Tests.Modeling;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ChatGlmLab.Charts;
-using ChatGlmLab.Tests.Infrastructure;
 using Xunit.Abstractions;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Notebooks;
 

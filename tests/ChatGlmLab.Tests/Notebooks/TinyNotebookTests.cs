@@ -1,3 +1,4 @@
+using ChatGlmLab.Charts;
 using ChatGlmLab.Notebooks;
 
 namespace ChatGlmLab.Tests.Notebooks;

@@ -1,6 +1,6 @@
 using ChatGlmLab.Quantization;
-using ChatGlmLab.Tests.Infrastructure;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Quantization;
 

@@ -1,7 +1,7 @@
 using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Modeling;
-using ChatGlmLab.Tests.Infrastructure;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Quantization;
 

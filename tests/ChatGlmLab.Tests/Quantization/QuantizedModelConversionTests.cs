@@ -1,8 +1,9 @@
+using ChatGlmLab.Generation;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Quantization;
-using ChatGlmLab.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Quantization;
 

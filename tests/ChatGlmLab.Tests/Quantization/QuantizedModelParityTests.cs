@@ -1,8 +1,8 @@
 using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Quantization;
-using ChatGlmLab.Tests.Infrastructure;
 using static TorchSharp.torch;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Quantization;
 

@@ -1,5 +1,6 @@
-using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Benchmarks;
 using ChatGlmLab.Tokenization;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Tokenization;
 

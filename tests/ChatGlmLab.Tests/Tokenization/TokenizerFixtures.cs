@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ChatGlmLab.Tests.Infrastructure;
 using ChatGlmLab.Tokenization;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Tokenization;
 

@@ -1,5 +1,5 @@
-using ChatGlmLab.Tests.Infrastructure;
 using ChatGlmLab.Tokenization;
+using ChatGlmLab.Tests.Infrastructure;
 
 namespace ChatGlmLab.Tests.Tokenization;
 

@@ -1,4 +1,4 @@
-using ChatGlmLab.Training;
+using ChatGlmLab.Benchmarks;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Tests.Training;

@@ -1,6 +1,6 @@
+using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tests.Infrastructure;
-using ChatGlmLab.Training;
 
 namespace ChatGlmLab.Tests.Training;
 

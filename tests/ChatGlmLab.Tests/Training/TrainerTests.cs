@@ -1,5 +1,7 @@
 using System.Text.Json;
 using ChatGlmLab.Adapters;
+using ChatGlmLab.ModelInputs;
+using ChatGlmLab.Modeling;
 using ChatGlmLab.Training;
 using static TorchSharp.torch;
 

@@ -1,4 +1,0 @@
-namespace ChatGlmLab.Data.Instructions;
-
-/// <summary>The parsed answers of one sentence's records.</summary>
-public sealed record NerSentenceParse(string Text, NerParseResult Result);

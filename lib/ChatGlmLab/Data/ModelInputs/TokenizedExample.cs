@@ -1,7 +1,0 @@
-namespace ChatGlmLab.Data.ModelInputs;
-
-/// <summary>One example as token ids: training (prompt + answer, labels -100 over the prompt) or evaluation (prompt only, labels = answer).</summary>
-public sealed record TokenizedExample(int[] InputIds, int[] Labels)
-{
-    public int Length => InputIds.Length;
-}

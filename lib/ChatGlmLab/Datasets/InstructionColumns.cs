@@ -1,0 +1,13 @@
+namespace ChatGlmLab.Datasets;
+
+/// <summary>
+/// Which JSON fields hold the prompt (instruction), query (input), response (output) and history, as
+/// dataset_info.json's "columns" names them. An empty or null name means the dataset has no such
+/// field (read as "" / no history), as in the toolkit.
+/// The toolkit's default history column is none; ours is "history" when the field exists, because
+/// the seed's files carry one and ignoring it silently would change every multi-turn prompt.
+/// </summary>
+public sealed record InstructionColumns(string? Prompt = "instruction", string? Query = "input", string? Response = "output", string? History = "history")
+{
+    public static readonly InstructionColumns Default = new();
+}
