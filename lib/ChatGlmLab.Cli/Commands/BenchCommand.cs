@@ -8,7 +8,8 @@ namespace ChatGlmLab.Cli.Commands;
 /// <summary>
 /// The kit's benchmarks (timings live here, never in tests): model forward / greedy decode, training
 /// throughput per method and dtype, tokenizer encoding, 3-turn data expansion, metrics.
-/// Usage: bench [model|train|tokenizer|data|cache|metrics|all] [--cluener FILE] [--tokenizer DIR]; default all.
+/// Usage: bench [model|train|tokenizer|data|cache|metrics|all] [--cluener FILE] [--tokenizer DIR]; default all;
+/// bench realsize [...] is ChatGLM-6B at its real size (<see cref="RealSizeBenchCommand"/>).
 /// </summary>
 public static class BenchCommand
 {
@@ -16,6 +17,9 @@ public static class BenchCommand
 
     public static int Run(string[] args, CliContext context)
     {
+        // The real-size benchmark has its own arguments and runs its phases in child processes.
+        if (args.Length > 0 && args[0] == "realsize") return RealSizeBenchCommand.Run(args[1..], context);
+        if (args.Length > 0 && args[0] == "realsize-phase") return RealSizeBenchCommand.RunPhase(args[1..], context);
         var selected = args.TakeWhile(a => !a.StartsWith("--")).ToList();
         foreach (var s in selected)
             if (s != "all" && !Parts.Contains(s)) throw new CliUsageException($"unknown benchmark '{s}'; valid: {string.Join(", ", Parts)}, all");

@@ -142,7 +142,7 @@ public static class TrainingBenchmark
     }
 
     /// <summary>Random supervised rows of one length: half prompt, half answer.</summary>
-    private static InMemoryBatchSource SyntheticSource(ChatGlmConfig config, int rows, int length, int batchSize)
+    internal static InMemoryBatchSource SyntheticSource(ChatGlmConfig config, int rows, int length, int batchSize)
     {
         var rng = new Random(0);
         int promptLength = length / 2 - 2, answerLength = length - promptLength - 3;

@@ -1,15 +1,12 @@
 using System.Buffers.Binary;
-using System.Collections;
 using System.Text;
 using System.Text.Json;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Checkpoints;
 
 /// <summary>
-/// Writes state dicts that the Python ecosystem reads: <c>torch.save</c> zip files (via
-/// TorchSharp.PyBridge's pickler, whose output torch.load reads back exactly) and .safetensors.
+/// Writes state dicts that the Python ecosystem reads: <c>torch.save</c> zip files and .safetensors.
 /// Files are written to a temporary name and renamed, so a crash never leaves half a file.
 /// </summary>
 public static class CheckpointWriter
@@ -20,18 +17,9 @@ public static class CheckpointWriter
         else SaveTorch(path, stateDict);
     }
 
-    public static void SaveTorch(string path, IReadOnlyDictionary<string, Tensor> stateDict)
-    {
-        var dict = new Hashtable();
-        var owned = new List<Tensor>();
-        foreach (var (k, v) in stateDict)
-        {
-            var t = v.detach().cpu().contiguous();
-            owned.Add(t);
-            dict[k] = t;
-        }
-        WriteAtomically(path, stream => PyTorchPickler.PickleStateDict(stream, dict, leaveOpen: true));
-    }
+    /// <summary>The layout torch.save writes (<see cref="TorchSaveWriter"/>), read back by torch.load and by this kit.</summary>
+    public static void SaveTorch(string path, IReadOnlyDictionary<string, Tensor> stateDict) =>
+        WriteAtomically(path, stream => TorchSaveWriter.Write(stream, Path.GetFileNameWithoutExtension(path), stateDict));
 
     public static void SaveSafetensors(string path, IReadOnlyDictionary<string, Tensor> stateDict, IReadOnlyDictionary<string, string>? metadata = null)
     {

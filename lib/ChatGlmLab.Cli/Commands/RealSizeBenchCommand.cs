@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ChatGlmLab.Benchmarks;
+using ChatGlmLab.Modeling;
+using ChatGlmLab.Runtime;
+
+namespace ChatGlmLab.Cli.Commands;
+
+/// <summary>
+/// <c>bench realsize</c>: ChatGLM-6B at its real size on this machine. Writes (once) a checkpoint with chatglm-6b's exact
+/// layout and seeded random weights, measures the machine's limits, then runs each phase (<see cref="RealSizePhase.All"/>)
+/// in a fresh child process (<c>bench realsize-phase</c>) so each peak RSS is that phase's own, and prints every figure
+/// beside its limit. The results also go to DIR/realsize-results.json.
+/// </summary>
+public static class RealSizeBenchCommand
+{
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("bench realsize")
+            .With("layers", typeof(int))
+            .With("device", typeof(string))
+            .With("dir", typeof(string))
+            .With("tokenizer", typeof(string))
+            .With("phases", typeof(string))
+            .With("prompt", typeof(int))
+            .With("new_tokens", typeof(int))
+            .With("steps", typeof(int));
+
+    private const string ResultPrefix = "REALSIZE_RESULT ";
+
+    public static int Run(string[] args, CliContext context)
+    {
+        var given = Spec().Parse(args);
+        int layers = given.GetInt("layers") ?? 28;
+        string dir = Path.GetFullPath(given.Get("dir") ?? Path.Combine("runs", $"realsize-{layers}"));
+        string tokenizer = given.Get("tokenizer") ?? Path.Combine("..", "shared", "fixtures", "tokenizer");
+        var phases = given.Get("phases") is { } names
+            ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Phase).ToList()
+            : RealSizePhase.All.ToList();
+        var options = Options(given, dir);
+        var output = context.Stdout;
+        output.WriteLine($"machine: {MachineDescription.Current()}");
+
+        RealSizeCheckpoint.Ensure(dir, layers, tokenizer, log: output.WriteLine);
+        var config = ChatGlmConfig.FromPretrained(dir);
+        var limits = MachineLimits.Measure();
+        output.WriteLine($"limits: memory copy {limits.CopyGBPerSecond:F1} GB/s (read + write), matmul fp32 {limits.Float32GFlops:F0} GFLOP/s, bf16 {limits.BFloat16GFlops:F0} GFLOP/s");
+        output.WriteLine($"checkpoint: {dir} ({layers} layers, {ModelSize.Of(config).Parameters / 1e9:F2} B parameters)");
+        output.WriteLine();
+        output.WriteLine("| phase | load s | peak RSS load GB | RSS after load GB | prefill tok/s (floor) | decode ms/token (floor) | s/step (floor) | examples/s | peak RSS GB |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var results = new List<RealSizeResult>();
+        foreach (var phase in phases)
+        {
+            var result = RunChild(phase, options, given.GetInt("layers"), context);
+            results.Add(result);
+            var floor = RealSizeBenchmark.Floor(phase, config, options, limits);
+            const double gb = 1e9;
+            string prefill = phase.IsTraining ? "" : $"{result.PrefillTokensPerSecond:F1} ({options.PromptLength / floor.Prefill:F0})";
+            string decode = phase.IsTraining ? "" : $"{result.DecodeSecondsPerToken * 1000:F0} ({floor.Decode * 1000:F0})";
+            string step = phase.IsTraining ? $"{result.SecondsPerStep:F1} ({floor.Step:F1})" : "";
+            string examples = phase.IsTraining ? $"{result.ExamplesPerSecond:F3}" : "";
+            output.WriteLine($"| {phase.Name} | {result.LoadSeconds:F0} | {result.PeakRssDuringLoad / gb:F1} | {result.RssAfterLoad / gb:F1} | {prefill} | {decode} | {step} | {examples} | {result.PeakRss / gb:F1} |");
+        }
+        File.WriteAllText(Path.Combine(dir, "realsize-results.json"),
+            JsonSerializer.Serialize(new { machine = MachineDescription.Current(), limits, results }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        return CliApp.Ok;
+    }
+
+    /// <summary><c>bench realsize-phase --phase NAME --dir DIR ...</c>: one phase in this process; prints its result as one JSON line.</summary>
+    public static int RunPhase(string[] args, CliContext context)
+    {
+        var given = Spec().With("phase", typeof(string)).Parse(args);
+        string dir = given.Require("dir", "the real-size checkpoint directory");
+        var result = RealSizeBenchmark.Run(Phase(given.Require("phase", "a phase name")), Options(given, dir));
+        context.Stdout.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
+        return CliApp.Ok;
+    }
+
+    private static RealSizeOptions Options(ParsedArguments given, string dir)
+    {
+        var defaults = new RealSizeOptions { CheckpointDir = dir };
+        return defaults with
+        {
+            Device = given.Get("device") ?? defaults.Device,
+            PromptLength = given.GetInt("prompt") ?? defaults.PromptLength,
+            NewTokens = given.GetInt("new_tokens") ?? defaults.NewTokens,
+            TrainingSteps = given.GetInt("steps") ?? defaults.TrainingSteps,
+        };
+    }
+
+    private static RealSizePhase Phase(string name)
+    {
+        try { return RealSizePhase.Named(name); }
+        catch (ArgumentException e) { throw new CliUsageException("--phases: " + e.Message); }
+    }
+
+    /// <summary>Runs one phase in a fresh process of this program and reads back its result line.</summary>
+    private static RealSizeResult RunChild(RealSizePhase phase, RealSizeOptions options, int? layers, CliContext context)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Run as "dotnet chatglm-lab.dll ..." or as the apphost: the entry assembly is the program either way.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            start.ArgumentList.Add(typeof(RealSizeBenchCommand).Assembly.Location);
+        foreach (var a in new[] { "bench", "realsize-phase", "--phase", phase.Name, "--dir", options.CheckpointDir, "--device", options.Device,
+                     "--prompt", $"{options.PromptLength}", "--new_tokens", $"{options.NewTokens}", "--steps", $"{options.TrainingSteps}" })
+            start.ArgumentList.Add(a);
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        var errors = child.StandardError.ReadToEndAsync();
+        RealSizeResult? result = null;
+        while (child.StandardOutput.ReadLine() is { } line)
+            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal))
+                result = JsonSerializer.Deserialize<RealSizeResult>(line[ResultPrefix.Length..]);
+        child.WaitForExit();
+        if (child.ExitCode != 0 || result == null)
+            throw new InvalidOperationException($"phase {phase.Name} failed (exit {child.ExitCode}; killed by the out-of-memory killer if 137): {errors.Result.Trim()}");
+        return result;
+    }
+}
