@@ -21,7 +21,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public double Scaling => Alpha / Rank;
     public double Dropout { get; }
     public bool Merged { get; private set; }
-    // Made once: TorchSharp 0.107 leaks the native Scalar of every implicit double→Scalar conversion.
+    // Made once, not converted per call: see Runtime/Scalars.
     private readonly Scalar _scalingScalar;
 
     public LoraLinear(nn.Module<Tensor, Tensor> baseLayer, long inFeatures, long outFeatures, int rank, double alpha, double dropout, Device device)

@@ -58,12 +58,12 @@ public static class ModelBenchmark
         double prefill = Median(options.Repeats, () =>
         {
             using var scope = NewDisposeScope();
-            model.Generate(ids, generation with { MaxNewTokens = 1 });
+            TextGenerator.Generate(model, ids, generation with { MaxNewTokens = 1 });
         });
         double total = Median(options.Repeats, () =>
         {
             using var scope = NewDisposeScope();
-            model.Generate(ids, generation);
+            TextGenerator.Generate(model, ids, generation);
         });
         double decode = Math.Max(1e-9, total - prefill);
         return new ModelBenchmarkResult(options.DType.ToString(), options.PromptLength, options.PromptLength / forward,

@@ -31,7 +31,7 @@ public sealed class ChatSession(ChatGlmForConditionalGeneration model, ChatGlmTo
             generated.Add((int)tokens[0]);
             onPartialResponse(ChatGlmTokenizer.ProcessResponse(tokenizer.Decode(generated)));
         };
-        var output = model.Generate(input, options ?? ChatDefaults, onTokens: stream);
+        var output = TextGenerator.Generate(model, input, options ?? ChatDefaults, onTokens: stream);
         var newIds = output[0].narrow(0, promptIds.Length, output.shape[1] - promptIds.Length).data<long>().Select(i => (int)i);
         string response = ChatGlmTokenizer.ProcessResponse(tokenizer.Decode(newIds));
         return (response, [.. history, (query, response)]);

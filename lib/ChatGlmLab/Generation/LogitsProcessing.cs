@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Generation.Constraints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,10 +31,6 @@ public static class LogitsProcessing
         return fixedScores;
     }
 
-    // Held by fields: TorchSharp 0.107 may free a temporary Scalar from its finalizer during the native call.
-    private static readonly Scalar True = true;
-    private static readonly Scalar MinusInfinity = double.NegativeInfinity;
-
     /// <summary>Scores of tokens a row's constraint does not allow become -inf (rows without a constraint are untouched).</summary>
     public static Tensor AllowedTokensOnly(Tensor scores, IReadOnlyList<ITokenConstraint?> constraints, IReadOnlyList<List<int>> generated)
     {
@@ -49,10 +46,10 @@ public static class LogitsProcessing
             foreach (int id in allowed) if (id < vocab) keep.Add(row * vocab + id);
         }
         var mask = zeros(scores.numel(), ScalarType.Bool, scores.device);
-        if (keep.Count > 0) mask.index_fill_(0, tensor(keep.ToArray(), device: scores.device), True);
+        if (keep.Count > 0) mask.index_fill_(0, tensor(keep.ToArray(), device: scores.device), Scalars.True);
         mask = mask.view(scores.shape);
-        if (unconstrainedRows.Count > 0) mask.index_fill_(0, tensor(unconstrainedRows.ToArray(), device: scores.device), True);
-        return scores.masked_fill(mask.logical_not(), MinusInfinity);
+        if (unconstrainedRows.Count > 0) mask.index_fill_(0, tensor(unconstrainedRows.ToArray(), device: scores.device), Scalars.True);
+        return scores.masked_fill(mask.logical_not(), Scalars.MinusInfinity);
     }
 
     public static Tensor Temperature(Tensor scores, double temperature) =>

@@ -44,8 +44,8 @@ public static class TextGenerator
         var rowsSoFar = constraints is null ? null : Enumerable.Range(0, (int)batch).Select(_ => new List<int>()).ToArray();
 
         // Prompt pass.
-        Tensor logits = model.Forward(ids, positionIds, attentionMask, null,
-            new ForwardOptions { Cache = cache, LastPositionOnly = true }).Logits.select(1, 0);
+        Tensor logits = model.forward(new CausalLMInput(ids, positionIds, attentionMask) { Cache = cache, LastPositionOnly = true })
+            .Logits.select(1, 0);
         Tensor? stepMask = attentionMask?.narrow(2, attentionMask.shape[2] - 1, 1);     // [b, 1, 1, keys]
         Tensor? stepPosition = positionIds?.narrow(2, positionIds.shape[2] - 1, 1);     // [b, 2, 1]
 
@@ -82,8 +82,8 @@ public static class TextGenerator
             }
             else position = ChatGlmInputs.DecodePositionIds(layout, total, device);
 
-            logits = model.Forward(next.unsqueeze(1), position, mask, null,
-                new ForwardOptions { Cache = cache, LastPositionOnly = true }).Logits.select(1, 0).MoveToOuterDisposeScope();
+            logits = model.forward(new CausalLMInput(next.unsqueeze(1), position, mask) { Cache = cache, LastPositionOnly = true })
+                .Logits.select(1, 0).MoveToOuterDisposeScope();
         }
 
         var result = generated.Count == 0 ? ids.clone() : cat([ids, stack(generated, 1)], 1);

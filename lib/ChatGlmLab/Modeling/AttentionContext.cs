@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Modeling;
@@ -17,9 +18,6 @@ public sealed class AttentionContext
     public PrefixKeyValues? Prefix { get; init; }
     public bool ExactUpstreamAttention { get; init; }
 
-    // Cached: TorchSharp 0.107 leaks the native Scalar of every implicit double→Scalar conversion.
-    private static readonly TorchSharp.Scalar MinusInfinity = TorchSharp.ScalarExtensionMethods.ToScalar(double.NegativeInfinity);
-
     /// <summary>Builds the fast-path forms of a boolean mask once per forward.</summary>
     public static (Tensor? Additive, Tensor? RowKeep) PrepareMask(Tensor? mask, ScalarType dtype)
     {
@@ -27,7 +25,7 @@ public sealed class AttentionContext
         var fullyMasked = mask.all(-1, keepdim: true);                      // [b, 1, q, 1]
         bool anyFully = fullyMasked.any().item<bool>();
         var effective = anyFully ? mask.logical_and(fullyMasked.logical_not()) : mask;
-        var additive = zeros(mask.shape, dtype, mask.device).masked_fill(effective, MinusInfinity);
+        var additive = zeros(mask.shape, dtype, mask.device).masked_fill(effective, Scalars.MinusInfinity);
         var keep = anyFully ? fullyMasked.logical_not().to(dtype) : null;
         return (additive, keep);
     }

@@ -1,29 +1,15 @@
-using ChatGlmLab.Checkpoints;
-using ChatGlmLab.Generation;
-using ChatGlmLab.Generation.Constraints;
-using ChatGlmLab.Quantization;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Modeling;
 
-/// <summary>How to materialise a model: parameter dtype and device.</summary>
-public sealed record ModelLoadOptions
-{
-    public ScalarType DType { get; init; } = ScalarType.Float32;
-    public Device? Device { get; init; }
-    /// <summary>
-    /// Quantize the block linears to 4 or 8 bits while loading a float checkpoint (one weight at a time).
-    /// A checkpoint whose config.json already has quantization_bit is loaded quantized without this.
-    /// </summary>
-    public int? QuantizationBit { get; init; }
-}
-
 /// <summary>
 /// ChatGLM-6B with its language-model head: transformer → lm_head (no bias). State-dict keys are the
 /// Hugging Face ones ("transformer.layers.0.attention.query_key_value.weight", "lm_head.weight", ...).
+/// Loading a directory (FromPretrained) and generation (Generate) need Checkpoints, Quantization and Generation,
+/// which sit above Modeling: they are extension members in the root namespace (ChatGlmForConditionalGenerationExtensions).
 /// </summary>
-public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOutput>
+public sealed class ChatGlmForConditionalGeneration : nn.Module<CausalLMInput, ModelOutput>
 {
     public ChatGlmModel transformer;
     public Linear lm_head;
@@ -33,64 +19,35 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
     public ChatGlmForConditionalGeneration(ChatGlmConfig config, ModuleFactory factory) : base("ChatGLMForConditionalGeneration")
     {
         config.Validate();
+        // Upstream's __init__ quantizes a quantized config's blocks (quantize(..., empty_init=True)); here the
+        // quantized slots come from the Quantization folder, which supplies the block-linear factory.
+        if (config.QuantizationBit is int bits && factory.BlockLinear is null)
+            throw new ArgumentException($"the config has quantization_bit {bits}: its block linears are quantized slots, which Modeling " +
+                "does not make. Construct it with ChatGlmLab.Quantization.Quantizer.CreateModel(config, factory) (which supplies " +
+                "QuantizedLinear.SlotFactory(bits)), or load a directory with ChatGlmForConditionalGeneration.FromPretrained (using ChatGlmLab;)");
         Config = config;
-        // Like upstream's __init__ (quantize(..., empty_init=True)): a quantized config gets quantized block slots.
-        if (config.QuantizationBit is int bits)
-        {
-            if (factory.QuantizationBit is int other && other != bits)
-                throw new ArgumentException($"config quantization_bit {bits} conflicts with the module factory's {other}");
-            factory = factory with { QuantizationBit = bits };
-        }
-        else if (factory.QuantizationBit is int factoryBits) config.QuantizationBit = factoryBits; // saved configs record it
         transformer = new ChatGlmModel(config, factory);
         lm_head = new Linear(config.HiddenSize, config.VocabSize, false, factory);
         RegisterComponents();
     }
 
-    /// <summary>A randomly initialised model (for training from scratch) on the CPU.</summary>
+    /// <summary>A randomly initialised float model (for training from scratch) on the CPU.</summary>
     public static ChatGlmForConditionalGeneration Create(ChatGlmConfig config, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
         new(config, new ModuleFactory(dtype, device ?? CPU, ParameterInit.Random));
 
-    /// <summary>The model's structure without any memory (meta device): for parameter counts and sizes.</summary>
+    /// <summary>The float model's structure without any memory (meta device): for parameter counts and sizes.</summary>
     public static ChatGlmForConditionalGeneration CreateMeta(ChatGlmConfig config, ScalarType dtype = ScalarType.Float16) =>
         new(config, new ModuleFactory(dtype, META, ParameterInit.Empty));
 
-    /// <summary>
-    /// Loads config.json and the weights of a Hugging Face model directory (pytorch_model.bin, sharded
-    /// .bin index, model.safetensors or its sharded index), converting to the requested dtype.
-    /// </summary>
-    public static ChatGlmForConditionalGeneration FromPretrained(string modelDir, ModelLoadOptions? options = null)
+    public override ModelOutput forward(CausalLMInput input)
     {
-        options ??= new ModelLoadOptions();
-        var config = ChatGlmConfig.FromPretrained(modelDir);
-        if (options.QuantizationBit is int requested)
+        var labels = input.Labels;
+        var (hidden, states) = transformer.forward(new ChatGlmModelInput(input.InputIds, input.PositionIds, input.AttentionMask)
         {
-            if (config.QuantizationBit is int stored && stored != requested)
-                throw new InvalidDataException($"{modelDir}: the weights are quantized to {stored} bits (config.json quantization_bit); " +
-                    $"they cannot be loaded as {requested}-bit: load a float checkpoint to quantize to {requested} bits");
-            config.QuantizationBit = requested;
-        }
-        var model = new ChatGlmForConditionalGeneration(config, new ModuleFactory(options.DType, options.Device ?? CPU, ParameterInit.Empty));
-        if (config.QuantizationBit is null) CheckpointLoader.LoadInto(model, modelDir);
-        else QuantizedCheckpointLoader.LoadInto(model, modelDir);
-        model.eval();
-        return model;
-    }
-
-    public override ModelOutput forward(Tensor inputIds) => forward(inputIds, null, null, null);
-
-    /// <param name="inputIds">[batch, seq] int64</param>
-    /// <param name="positionIds">[batch, 2, seq], built from the ids when null</param>
-    /// <param name="attentionMask">[batch, 1, seq, seq] bool, true = masked; built from the ids when null</param>
-    /// <param name="labels">[batch, seq] int64, -100 = ignored; the loss is returned when given</param>
-    public ModelOutput forward(Tensor inputIds, Tensor? positionIds, Tensor? attentionMask, Tensor? labels) =>
-        Forward(inputIds, positionIds, attentionMask, labels, new ForwardOptions());
-
-    public ModelOutput Forward(Tensor inputIds, Tensor? positionIds, Tensor? attentionMask, Tensor? labels, ForwardOptions options)
-    {
-        var (hidden, states) = transformer.Forward(inputIds, positionIds, attentionMask, options);
-        if (options.LastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
-        if (options.LogitsAtLabelsOnly && labels is not null)
+            Cache = input.Cache, OutputHiddenStates = input.OutputHiddenStates, ExactUpstreamAttention = input.ExactUpstreamAttention,
+        });
+        if (input.LastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
+        if (input.LogitsAtLabelsOnly && labels is not null)
         {
             // Keep the rows whose next label is not ignored.
             var nextLabels = NextTokenLabels(labels);
@@ -112,13 +69,18 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<Tensor, ModelOut
         return new ModelOutput { Logits = logits, Loss = loss, HiddenStates = states };
     }
 
+    // The two overloads below are the README's calls (HF-style positional arguments), kept source-compatible. They
+    // are conveniences that build the input record and call the one typed forward above; they do no work of their own.
+
+    /// <summary>Logits of every position; mask and positions built from the ids. [batch, seq] int64 → Logits [batch, seq, vocab].</summary>
+    public ModelOutput forward(Tensor inputIds) => forward(new CausalLMInput(inputIds));
+
+    /// <summary>See <see cref="CausalLMInput"/>: mask in ChatGLM polarity (true = masked); the loss is returned when labels are given.</summary>
+    public ModelOutput forward(Tensor inputIds, Tensor? positionIds, Tensor? attentionMask, Tensor? labels) =>
+        forward(new CausalLMInput(inputIds, positionIds, attentionMask, labels));
+
     /// <summary>Position t predicts token t + 1: the labels shifted left by one, flattened to match rows of positions 0..T-2.</summary>
     private static Tensor NextTokenLabels(Tensor labels) => labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
-
-    /// <summary>Generates continuations; returns the prompt followed by the new tokens, [batch, seq + new].</summary>
-    public Tensor Generate(Tensor inputIds, GenerationOptions? options = null, Tensor? attentionMask = null, Tensor? positionIds = null,
-        Action<long[]>? onTokens = null, IReadOnlyList<Generation.Constraints.ITokenConstraint?>? constraints = null) =>
-        TextGenerator.Generate(this, inputIds, options ?? new GenerationOptions(), attentionMask, positionIds, onTokens, constraints);
 
     /// <summary>The compute dtype of the model (that of its embeddings).</summary>
     public ScalarType DType => transformer.word_embeddings.weight.dtype;

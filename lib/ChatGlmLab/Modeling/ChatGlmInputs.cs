@@ -9,9 +9,6 @@ namespace ChatGlmLab.Modeling;
 /// </summary>
 public static class ChatGlmInputs
 {
-    // Cached: TorchSharp 0.107 leaks the native Scalar of every implicit int→Scalar conversion.
-    private static readonly TorchSharp.Scalar One = TorchSharp.ScalarExtensionMethods.ToScalar(1L);
-
     /// <summary>Per row: index of the first bos (&lt;sop&gt;) and of the mask token.</summary>
     public readonly record struct RowLayout(long ContextLength, long MaskPosition);
 
@@ -47,11 +44,13 @@ public static class ChatGlmInputs
     public static Tensor BuildPositionIds(RowLayout[] rows, long seq, Device device)
     {
         var ctx = tensor(rows.Select(r => r.ContextLength).ToArray(), device: device).view(-1, 1);
+        // Block positions count from 1 at <sop>: idx - (ctx - 1), with the 1 taken on the host (no Scalar).
+        var blockOrigin = tensor(rows.Select(r => r.ContextLength - 1).ToArray(), device: device).view(-1, 1);
         var maskPos = tensor(rows.Select(r => r.MaskPosition).ToArray(), device: device).view(-1, 1);
         var idx = arange(seq, device: device).view(1, -1);
         var inBlock = idx >= ctx;
         var position = where(inBlock, maskPos.expand(-1, seq), idx.expand(rows.Length, -1));
-        var block = where(inBlock, idx - ctx + One, zeros_like(position));
+        var block = where(inBlock, idx - blockOrigin, zeros_like(position));
         return stack([position, block], 1);
     }
 

@@ -4,32 +4,13 @@ using static TorchSharp.torch;
 
 namespace ChatGlmLab.Modeling;
 
-/// <summary>Options of one forward pass beyond the inputs.</summary>
-public sealed class ForwardOptions
-{
-    /// <summary>Cache for incremental decoding: filled with this call's keys/values.</summary>
-    public KeyValueCache? Cache { get; init; }
-    /// <summary>Compute logits for the last position only (what generation needs).</summary>
-    public bool LastPositionOnly { get; init; }
-    /// <summary>
-    /// With labels: compute logits only at the positions that predict a label (the loss is the same mean over the
-    /// same positions, so training is unchanged) — the prompt's positions need no vocabulary projection, which
-    /// saves the largest matmul and the float32 softmax over most of an SFT batch. Logits are then [labelled, vocab].
-    /// </summary>
-    public bool LogitsAtLabelsOnly { get; init; }
-    /// <summary>Return the input of every layer and the final layer norm's output.</summary>
-    public bool OutputHiddenStates { get; init; }
-    /// <summary>Use the literal upstream attention arithmetic instead of scaled_dot_product_attention.</summary>
-    public bool ExactUpstreamAttention { get; init; }
-}
-
 /// <summary>
 /// The ChatGLM transformer (upstream ChatGLMModel, the "transformer." prefix of the state dict):
 /// word_embeddings → layers (GLMBlock) → final_layernorm, plus the optional P-Tuning prefix_encoder.
 /// Hidden states are kept batch-first [batch, seq, hidden]; upstream's seq-first layout is an
 /// implementation detail that does not change any value.
 /// </summary>
-public sealed class ChatGlmModel : nn.Module<Tensor, Tensor>
+public sealed class ChatGlmModel : nn.Module<ChatGlmModelInput, ChatGlmModelOutput>
 {
     public Embedding word_embeddings;
     public ModuleList<GLMBlock> layers;
@@ -40,9 +21,9 @@ public sealed class ChatGlmModel : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// How each layer is run; null = directly. Training sets it to run layers under gradient checkpointing
-    /// (activations recomputed in backward instead of kept).
+    /// (activations recomputed in backward instead of kept). A runner returns what <c>block.forward(input)</c> does.
     /// </summary>
-    public Func<GLMBlock, Tensor, AttentionContext, Tensor>? LayerRunner { get; set; }
+    public Func<GLMBlock, BlockInput, Tensor>? LayerRunner { get; set; }
 
     /// <summary>Dropout probability on the prefix key/values in training mode (upstream: 0.1).</summary>
     public double PrefixDropout { get; set; } = 0.1;
@@ -65,12 +46,11 @@ public sealed class ChatGlmModel : nn.Module<Tensor, Tensor>
         if (encoder != null) register_module(nameof(prefix_encoder), encoder);
     }
 
-    public override Tensor forward(Tensor inputIds) => Forward(inputIds, null, null, new ForwardOptions()).Hidden;
-
-    public (Tensor Hidden, List<Tensor>? HiddenStates) Forward(Tensor inputIds, Tensor? positionIds, Tensor? attentionMask, ForwardOptions options)
+    public override ChatGlmModelOutput forward(ChatGlmModelInput input)
     {
+        var (inputIds, positionIds, attentionMask) = input;
         long batch = inputIds.shape[0], seq = inputIds.shape[1];
-        var cache = options.Cache;
+        var cache = input.Cache;
         bool firstStep = cache == null || cache.Length == 0;
 
         if (firstStep && (positionIds is null || attentionMask is null))
@@ -109,7 +89,7 @@ public sealed class ChatGlmModel : nn.Module<Tensor, Tensor>
         var (cos, sin) = RotaryEmbedding.Tables(positionIds, Config.HeadDim, dtype);
         // When gradients flow, the explicit (upstream) attention is faster than scaled_dot_product_attention:
         // its backward measured 797 vs 920 ms per fwd+bwd step on the mid-size model (fp32, CPU); the GUIDE saw the same in bf16.
-        bool explicitAttention = options.ExactUpstreamAttention || (training && is_grad_enabled());
+        bool explicitAttention = input.ExactUpstreamAttention || (training && is_grad_enabled());
         var (additive, rowKeep) = explicitAttention ? (null, null) : AttentionContext.PrepareMask(attentionMask, dtype);
         var ctx = new AttentionContext
         {
@@ -117,16 +97,17 @@ public sealed class ChatGlmModel : nn.Module<Tensor, Tensor>
             Cache = cache, Prefix = prefix, ExactUpstreamAttention = explicitAttention,
         };
 
-        var states = options.OutputHiddenStates ? new List<Tensor>() : null;
+        var states = input.OutputHiddenStates ? new List<Tensor>() : null;
         foreach (var layer in layers)
         {
             states?.Add(hidden);
-            hidden = LayerRunner is { } run ? run(layer, hidden, ctx) : layer.Forward(hidden, ctx);
+            var layerInput = new BlockInput(hidden, ctx);
+            hidden = LayerRunner is { } run ? run(layer, layerInput) : layer.forward(layerInput);
         }
         hidden = final_layernorm.forward(hidden);
         states?.Add(hidden);
         cache?.Advance(seq);
-        return (hidden, states);
+        return new ChatGlmModelOutput(hidden, states);
     }
 
     /// <summary>

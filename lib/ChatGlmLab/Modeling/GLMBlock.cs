@@ -7,10 +7,10 @@ namespace ChatGlmLab.Modeling;
 /// The residual adds the layer-normed input, and α = sqrt(2·28) for every model size, because
 /// upstream's GLMBlock defaults num_layers to 28 and ChatGLMModel never passes it.
 /// </summary>
-public sealed class GLMBlock : nn.Module<Tensor, Tensor>
+public sealed class GLMBlock : nn.Module<BlockInput, Tensor>
 {
     public static readonly double ResidualAlpha = Math.Sqrt(2 * 28);
-    // One Scalar for the process: TorchSharp 0.107 leaks the native Scalar of every implicit double→Scalar conversion.
+    // One Scalar for the process, not converted per call: see Runtime/Scalars.
     private static readonly TorchSharp.Scalar ResidualAlphaScalar = TorchSharp.ScalarExtensionMethods.ToScalar(ResidualAlpha);
 
     public LayerNorm input_layernorm;
@@ -27,12 +27,11 @@ public sealed class GLMBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(x, context)");
-
-    public Tensor Forward(Tensor h, AttentionContext ctx)
+    public override Tensor forward(BlockInput input)
     {
+        var (h, ctx) = input;
         var x = input_layernorm.forward(h);
-        h = TensorMath.Add(x * ResidualAlphaScalar, attention.Forward(x, ctx));
+        h = TensorMath.Add(x * ResidualAlphaScalar, attention.forward(new BlockInput(x, ctx)));
         x = post_attention_layernorm.forward(h);
         return TensorMath.Add(x * ResidualAlphaScalar, mlp.forward(x));
     }

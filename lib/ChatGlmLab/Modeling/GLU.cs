@@ -13,8 +13,8 @@ public sealed class GLU : TorchSharp.torch.nn.Module<Tensor, Tensor>
 
     public GLU(ChatGlmConfig config, ModuleFactory factory) : base("GLU")
     {
-        dense_h_to_4h = factory.BlockLinear(config.HiddenSize, config.InnerHiddenSize);
-        dense_4h_to_h = factory.BlockLinear(config.InnerHiddenSize, config.HiddenSize);
+        dense_h_to_4h = factory.NewBlockLinear(config.HiddenSize, config.InnerHiddenSize);
+        dense_4h_to_h = factory.NewBlockLinear(config.InnerHiddenSize, config.HiddenSize);
         RegisterComponents();
     }
 

@@ -65,19 +65,6 @@ public sealed class KeyValueCache : IDisposable
         oldV.Dispose();
     }
 
-    /// <summary>Keeps only the given batch rows (e.g. after some sequences finished); rows: int64 indices.</summary>
-    public void SelectRows(Tensor rows)
-    {
-        for (int i = 0; i < _keys.Length; i++)
-        {
-            if (_keys[i] is null) continue;
-            var k = _keys[i]!.index_select(0, rows).DetachFromDisposeScope();
-            var v = _values[i]!.index_select(0, rows).DetachFromDisposeScope();
-            _keys[i]!.Dispose(); _values[i]!.Dispose();
-            _keys[i] = k; _values[i] = v;
-        }
-    }
-
     public void Dispose()
     {
         foreach (var t in _keys) t?.Dispose();

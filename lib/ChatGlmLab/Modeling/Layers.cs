@@ -1,4 +1,3 @@
-using ChatGlmLab.Quantization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,26 +7,27 @@ namespace ChatGlmLab.Modeling;
 /// <summary>How new parameters are filled: left uninitialised (a checkpoint will be loaded into them) or randomly initialised.</summary>
 public enum ParameterInit { Empty, Random }
 
+/// <summary>
+/// Makes one linear of a GLMBlock (the four that ChatGLM quantizes), given its sizes and the factory to allocate with.
+/// </summary>
+public delegate nn.Module<Tensor, Tensor> BlockLinearFactory(long inFeatures, long outFeatures, ModuleFactory factory);
+
 /// <summary>Where and how the modules allocate their parameters.</summary>
 public sealed record ModuleFactory(ScalarType DType, Device Device, ParameterInit Init)
 {
     /// <summary>
-    /// When set (4 or 8), the four linears of every block are created as empty <see cref="QuantizedLinear"/>
-    /// slots, so that no float weight is ever allocated for them (upstream: quantize(empty_init=True)).
+    /// How the four linears of every block are made; null = float <see cref="Linear"/>. Supplied from outside
+    /// Modeling: Quantization's QuantizedLinear.SlotFactory(bits) makes empty quantized slots, so that no float
+    /// weight is ever allocated for them (upstream: quantize(empty_init=True)).
     /// </summary>
-    public int? QuantizationBit { get; init; }
-
-    public static ModuleFactory Cpu(ScalarType dtype = ScalarType.Float32, ParameterInit init = ParameterInit.Random) =>
-        new(dtype, CPU, init);
+    public BlockLinearFactory? BlockLinear { get; init; }
 
     public Parameter Weight(long[] shape, double std) =>
         Create(shape, t => t.normal_(0, std));
 
-    /// <summary>A linear of a GLMBlock (the ones ChatGLM quantizes): float, or a quantized slot.</summary>
-    public nn.Module<Tensor, Tensor> BlockLinear(long inFeatures, long outFeatures) =>
-        QuantizationBit is int bits
-            ? QuantizedLinear.Create(inFeatures, outFeatures, bits, hasBias: true, this)
-            : new Linear(inFeatures, outFeatures, true, this);
+    /// <summary>A linear of a GLMBlock: <see cref="BlockLinear"/>'s, or a float Linear with bias.</summary>
+    public nn.Module<Tensor, Tensor> NewBlockLinear(long inFeatures, long outFeatures) =>
+        BlockLinear is { } make ? make(inFeatures, outFeatures, this) : new Linear(inFeatures, outFeatures, true, this);
 
     public Parameter Zeros(params long[] shape) => Create(shape, t => t.zero_());
     public Parameter Ones(params long[] shape) => Create(shape, t => t.fill_(1));

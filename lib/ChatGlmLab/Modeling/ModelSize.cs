@@ -1,5 +1,4 @@
 using ChatGlmLab.Checkpoints;
-using ChatGlmLab.Quantization;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Modeling;
@@ -26,10 +25,10 @@ public sealed record ModelSize(long Parameters, long QuantizableWeights, long Qu
             total += p.numel();
             if (IsQuantizableWeight(name)) { quantizable += p.numel(); rows += p.shape[0]; }
         }
-        // An already-quantized linear holds its weight as an int8 buffer: count the float weight it stands
-        // for, so a quantized model reports the same sizes as its float original.
+        // A packed (e.g. quantized) linear holds its weight as a buffer, not a parameter: count the float weight
+        // it stands for, so a quantized model reports the same sizes as its float original.
         foreach (var (_, module) in model.named_modules())
-            if (module is Quantization.QuantizedLinear q)
+            if (module is IPackedLinear q)
             {
                 total += q.InFeatures * q.OutFeatures;
                 quantizable += q.InFeatures * q.OutFeatures;

@@ -10,7 +10,7 @@ namespace ChatGlmLab.Modeling;
 /// multiplied back by (layer+1), softmax in float32.
 /// The linears are held as plain modules so adapters (LoRA) and quantized layers can replace them.
 /// </summary>
-public sealed class SelfAttention : nn.Module<Tensor, Tensor>
+public sealed class SelfAttention : nn.Module<BlockInput, Tensor>
 {
     public nn.Module<Tensor, Tensor> query_key_value;
     public nn.Module<Tensor, Tensor> dense;
@@ -18,8 +18,7 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
     private readonly int _heads;
     private readonly int _headDim;
     private readonly int _layerIndex;
-    // Scalars held for the module's lifetime: a temporary Scalar from an implicit double conversion can be
-    // freed by its finalizer during the native call in TorchSharp 0.107 (see TensorMath).
+    // Held for the module's lifetime, not converted per call: see Runtime/Scalars.
     private static readonly TorchSharp.Scalar MaskFill = (-10000.0).ToScalar();
     private readonly TorchSharp.Scalar _queryDivisor;
     private readonly TorchSharp.Scalar _layerCoefficient;
@@ -31,16 +30,15 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
         _layerIndex = layerIndex;
         _queryDivisor = (Math.Sqrt(_headDim) * (layerIndex + 1)).ToScalar();
         _layerCoefficient = ((double)(layerIndex + 1)).ToScalar();
-        query_key_value = factory.BlockLinear(config.HiddenSize, 3L * config.HiddenSize);
-        dense = factory.BlockLinear(config.HiddenSize, config.HiddenSize);
+        query_key_value = factory.NewBlockLinear(config.HiddenSize, 3L * config.HiddenSize);
+        dense = factory.NewBlockLinear(config.HiddenSize, config.HiddenSize);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => throw new NotSupportedException("call Forward(x, context)");
-
-    /// <param name="x">[batch, seq, hidden]</param>
-    public Tensor Forward(Tensor x, AttentionContext ctx)
+    /// <param name="input">the block's layer-normed hidden states [batch, seq, hidden] and the pass's shared context</param>
+    public override Tensor forward(BlockInput input)
     {
+        var (x, ctx) = input;
         long b = x.shape[0], s = x.shape[1];
         var qkv = query_key_value.forward(x).view(b, s, _heads, 3 * _headDim);
         var parts = qkv.split(_headDim, -1);

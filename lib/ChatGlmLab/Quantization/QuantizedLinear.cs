@@ -17,7 +17,7 @@ namespace ChatGlmLab.Quantization;
 /// (adapters before or after this layer train) while the quantized weight stays constant; when a gradient
 /// is needed, backward dequantizes again instead of keeping the float weight (see DequantizedLinearFunction).
 /// </summary>
-public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ILinearShape
+public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
 {
     public Tensor weight;
     public Tensor weight_scale;
@@ -66,6 +66,16 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, ILinearShape
             layer.SetFromFloat(empty([outFeatures, inFeatures], factory.DType, factory.Device).normal_(0, 0.02), "random init");
         }
         return layer;
+    }
+
+    /// <summary>
+    /// The block-linear factory of a <paramref name="bits"/>-bit model (<see cref="ModuleFactory.BlockLinear"/>): every
+    /// block linear becomes an empty slot via <see cref="Create"/>, with a bias as the float ones have.
+    /// </summary>
+    public static BlockLinearFactory SlotFactory(int bits)
+    {
+        SymmetricRowQuantization.CheckBits(bits);
+        return (inFeatures, outFeatures, factory) => Create(inFeatures, outFeatures, bits, hasBias: true, factory);
     }
 
     /// <summary>Quantizes a float linear's current weight (its bias is kept, frozen).</summary>

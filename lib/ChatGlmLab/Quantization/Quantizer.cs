@@ -16,6 +16,23 @@ public static class Quantizer
         ["attention.query_key_value", "attention.dense", "mlp.dense_h_to_4h", "mlp.dense_4h_to_h"];
 
     /// <summary>
+    /// A model whose block linears are empty quantized slots (no float weight is allocated for them), what upstream's
+    /// __init__ builds for a config with quantization_bit (quantize(..., empty_init=True)). The bits are the config's
+    /// quantization_bit, or <paramref name="bits"/> — then recorded in the config, so that a saved config says how
+    /// its weights are stored, as upstream's does.
+    /// </summary>
+    public static ChatGlmForConditionalGeneration CreateModel(ChatGlmConfig config, ModuleFactory factory, int? bits = null)
+    {
+        if (config.QuantizationBit is int stored && bits is int requested && stored != requested)
+            throw new ArgumentException($"config quantization_bit {stored} conflicts with the requested {requested} bits");
+        int chosen = bits ?? config.QuantizationBit
+            ?? throw new ArgumentException("the config has no quantization_bit: give the bits, or construct a float model with new ChatGlmForConditionalGeneration");
+        var slots = QuantizedLinear.SlotFactory(chosen);   // checks the bits before the config records them
+        config.QuantizationBit = chosen;
+        return new ChatGlmForConditionalGeneration(config, factory with { BlockLinear = slots });
+    }
+
+    /// <summary>
     /// Replaces the four float linears of every block by quantized ones (quantizing their current weights,
     /// one layer at a time; each float weight is released as soon as it is replaced) and records
     /// <c>quantization_bit</c> in the model's config, as upstream does.

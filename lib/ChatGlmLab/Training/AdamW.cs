@@ -41,7 +41,7 @@ public sealed class AdamW
         double bc1 = 1 - Math.Pow(Beta1, StepCount);
         double bc2 = 1 - Math.Pow(Beta2, StepCount);
         using var _ = no_grad();
-        // Explicit, disposed Scalars: TorchSharp 0.107 leaks the native Scalar of every implicit double conversion.
+        // Explicit, disposed Scalars: see Runtime/Scalars.
         using Scalar beta1 = Beta1.ToScalar(), oneMinusBeta1 = (1 - Beta1).ToScalar();
         using Scalar beta2 = Beta2.ToScalar(), oneMinusBeta2 = (1 - Beta2).ToScalar();
         using Scalar epsilon = Epsilon.ToScalar(), sqrtBc2 = Math.Sqrt(bc2).ToScalar();

@@ -14,9 +14,10 @@ namespace ChatGlmLab.Training;
 public static class GradientCheckpointing
 {
     /// <summary>Runs one block checkpointed when training with gradients, directly otherwise (evaluation, generation).</summary>
-    public static Tensor Run(GLMBlock block, Tensor hidden, AttentionContext context)
+    public static Tensor Run(GLMBlock block, BlockInput input)
     {
-        if (!is_grad_enabled() || !block.training || context.Cache != null) return block.Forward(hidden, context);
+        var (hidden, context) = input;
+        if (!is_grad_enabled() || !block.training || context.Cache != null) return block.forward(input);
 
         var prefix = context.Prefix;
         var prefixTensors = prefix == null ? [] : prefix.Keys.Concat(prefix.Values).ToList();
@@ -50,7 +51,7 @@ public static class GradientCheckpointing
             // Autograd is off here (the Function wraps forward), but TorchSharp's dispose scope would still hold every
             // intermediate until the step ends: an inner scope frees them now, which is the point of checkpointing.
             using var scope = NewDisposeScope();
-            return call.Block.Forward(hidden, call.Context).MoveToOuterDisposeScope();
+            return call.Block.forward(new BlockInput(hidden, call.Context)).MoveToOuterDisposeScope();
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -79,7 +80,7 @@ public static class GradientCheckpointing
             using (var current = torch.random.get_rng_state())
             {
                 using (var saved = tensor(call.RandomState, ScalarType.Byte)) torch.random.set_rng_state(saved);
-                output = call.Block.Forward(hiddenIn, context);
+                output = call.Block.forward(new BlockInput(hiddenIn, context));
                 torch.random.set_rng_state(current);
             }
 

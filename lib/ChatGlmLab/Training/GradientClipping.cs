@@ -16,7 +16,7 @@ public static class GradientClipping
         if (maxNorm > 0)
         {
             // As torch does it: tensor arithmetic in float32, multiply even when the coefficient is 1.
-            using Scalar max = maxNorm.ToScalar(), tiny = 1e-6.ToScalar(), one = 1.0.ToScalar();   // explicit: implicit Scalars leak in TorchSharp 0.107
+            using Scalar max = maxNorm.ToScalar(), tiny = 1e-6.ToScalar(), one = 1.0.ToScalar();   // explicit: see Runtime/Scalars
             var coefficient = total.add(tiny).reciprocal_().mul_(max).clamp_max_(one);
             foreach (var g in gradients) g.mul_(coefficient);
         }

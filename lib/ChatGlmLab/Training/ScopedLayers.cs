@@ -11,11 +11,11 @@ namespace ChatGlmLab.Training;
 /// </summary>
 public static class ScopedLayers
 {
-    public static Tensor Run(GLMBlock block, Tensor hidden, AttentionContext context)
+    public static Tensor Run(GLMBlock block, BlockInput input)
     {
         // A KV cache keeps tensors made inside the block: never scope those away.
-        if (context.Cache != null) return block.Forward(hidden, context);
+        if (input.Context.Cache != null) return block.forward(input);
         using var scope = NewDisposeScope();
-        return block.Forward(hidden, context).MoveToOuterDisposeScope();
+        return block.forward(input).MoveToOuterDisposeScope();
     }
 }

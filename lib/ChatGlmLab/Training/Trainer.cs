@@ -276,15 +276,15 @@ public sealed class Trainer : IDisposable
         return result;
     }
 
-    /// <summary>Training and evaluation loss need vocabulary logits only where a label is predicted (same loss, a fraction of the lm_head work).</summary>
-    private static readonly ForwardOptions LossForward = new() { LogitsAtLabelsOnly = true };
-
-    /// <summary>The batch's mean loss (the batch moved to the model's device).</summary>
+    /// <summary>
+    /// The batch's mean loss (the batch moved to the model's device). Training and evaluation loss need vocabulary
+    /// logits only where a label is predicted (same loss, a fraction of the lm_head work).
+    /// </summary>
     private Tensor Loss(TrainingBatch batch)
     {
         var device = _model.Device;
-        var output = _model.Forward(OnDevice(batch.InputIds, device), OnDevice(batch.PositionIds, device),
-            OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device), LossForward);
+        var output = _model.forward(new CausalLMInput(OnDevice(batch.InputIds, device), OnDevice(batch.PositionIds, device),
+            OnDevice(batch.AttentionMask, device), OnDevice(batch.Labels, device)) { LogitsAtLabelsOnly = true });
         return output.Loss ?? throw new InvalidOperationException("the model returned no loss");
     }
 
@@ -294,7 +294,7 @@ public sealed class Trainer : IDisposable
         var loss = Loss(batch);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) return value;
-        // Explicit, disposed Scalar: TorchSharp 0.107 leaks the native Scalar of every implicit conversion.
+        // Explicit, disposed Scalar: see Runtime/Scalars.
         using var factor = ((_lossScaler?.Scale ?? 1.0) / microBatchesInStep).ToScalar();
         var scaled = loss * factor;
         scaled.backward();

@@ -68,7 +68,7 @@ public class ModelParityTests(TinyModelFixture fx) : IClassFixture<TinyModelFixt
         var c1 = fx.Cases.GetProperty("case1_single_forward");
         using var _ = no_grad();
         var ids = TensorAssert.LongTensor(c1.GetProperty("input_ids"));
-        var output = fx.Model.Forward(ids, null, null, null, new ForwardOptions { OutputHiddenStates = true, ExactUpstreamAttention = exactAttention });
+        var output = fx.Model.forward(new CausalLMInput(ids) { OutputHiddenStates = true, ExactUpstreamAttention = exactAttention });
         TensorAssert.Close(c1.GetProperty("logits"), output.Logits, LogitTolerance, "case1 logits");
         var states = c1.GetProperty("hidden_states").EnumerateArray().ToList();
         Assert.Equal(states.Count, output.HiddenStates!.Count);
@@ -84,14 +84,14 @@ public class ModelParityTests(TinyModelFixture fx) : IClassFixture<TinyModelFixt
         var c2 = fx.Cases.GetProperty("case2_left_padded_batch");
         using var _ = no_grad();
         var ids = TensorAssert.LongTensor(c2.GetProperty("input_ids"));
-        var options = new ForwardOptions { ExactUpstreamAttention = exactAttention, LastPositionOnly = true };
-
-        var modelBuilt = fx.Model.Forward(ids, null, null, null, options).Logits.squeeze(1);
+        var modelBuilt = fx.Model.forward(new CausalLMInput(ids) { ExactUpstreamAttention = exactAttention, LastPositionOnly = true })
+            .Logits.squeeze(1);
         TensorAssert.Close(c2.GetProperty("model_built").GetProperty("last_logits"), modelBuilt, LogitTolerance, "model-built masks");
 
         var tb = c2.GetProperty("tokenizer_built");
-        var tokenizerBuilt = fx.Model.Forward(ids, TensorAssert.LongTensor(tb.GetProperty("position_ids")),
-            TensorAssert.BoolTensor(tb.GetProperty("attention_mask")), null, options).Logits.squeeze(1);
+        var tokenizerBuilt = fx.Model.forward(new CausalLMInput(ids, TensorAssert.LongTensor(tb.GetProperty("position_ids")),
+            TensorAssert.BoolTensor(tb.GetProperty("attention_mask"))) { ExactUpstreamAttention = exactAttention, LastPositionOnly = true })
+            .Logits.squeeze(1);
         TensorAssert.Close(tb.GetProperty("last_logits"), tokenizerBuilt, LogitTolerance, "tokenizer-built masks");
         TensorAssert.Close(c2.GetProperty("row_b_unpadded_last_logits"), tokenizerBuilt.narrow(0, 1, 1), LogitTolerance, "row b equals unpadded");
     }
@@ -105,8 +105,8 @@ public class ModelParityTests(TinyModelFixture fx) : IClassFixture<TinyModelFixt
         var ids = TensorAssert.LongTensor(fx.Cases.GetProperty("case2_left_padded_batch").GetProperty("input_ids"));
         var pos = TensorAssert.LongTensor(tb.GetProperty("position_ids"));
         var mask = TensorAssert.BoolTensor(tb.GetProperty("attention_mask"));
-        var fast = fx.Model.Forward(ids, pos, mask, null, new ForwardOptions()).Logits;
-        var exact = fx.Model.Forward(ids, pos, mask, null, new ForwardOptions { ExactUpstreamAttention = true }).Logits;
+        var fast = fx.Model.forward(new CausalLMInput(ids, pos, mask)).Logits;
+        var exact = fx.Model.forward(new CausalLMInput(ids, pos, mask) { ExactUpstreamAttention = true }).Logits;
         double diff = (fast - exact).abs().max().item<float>();
         Assert.True(diff < 1e-5, $"fast vs exact attention differ by {diff}");
     }
@@ -143,7 +143,7 @@ public class ModelParityTests(TinyModelFixture fx) : IClassFixture<TinyModelFixt
                 TensorAssert.EqualLongs(step.GetProperty("position_ids"), ChatGlmInputs.DecodePositionIds(layout, prompt.shape[1] + i, CPU), $"step {i} positions");
                 Assert.Null(mask);
             }
-            var logits = fx.Model.Forward(ids, pos, mask, null, new ForwardOptions { Cache = cache, LastPositionOnly = true }).Logits.view(-1);
+            var logits = fx.Model.forward(new CausalLMInput(ids, pos, mask) { Cache = cache, LastPositionOnly = true }).Logits.view(-1);
             TensorAssert.Close(step.GetProperty("next_token_logits"), logits, LogitTolerance, $"step {i} logits");
         }
     }
@@ -179,8 +179,8 @@ public class ModelParityTests(TinyModelFixture fx) : IClassFixture<TinyModelFixt
         using var model = ChatGlmForConditionalGeneration.FromPretrained(fx.Dir);
         model.eval(); // upstream computed the golden values in eval mode (no dropout exists anyway)
         // The trainer's forward (logits only where a label is predicted) must give upstream's loss and gradients too.
-        var output = model.Forward(tensor(ids, [1, ids.Length]), null, null, tensor(labels, [1, labels.Length]),
-            new ForwardOptions { LogitsAtLabelsOnly = logitsAtLabelsOnly });
+        var output = model.forward(new CausalLMInput(tensor(ids, [1, ids.Length]), Labels: tensor(labels, [1, labels.Length]))
+            { LogitsAtLabelsOnly = logitsAtLabelsOnly });
         double loss = output.Loss!.item<float>();
         Assert.True(Math.Abs(loss - variant.GetProperty("loss").GetDouble()) < 1e-5, $"loss {loss} vs {variant.GetProperty("loss").GetDouble()}");
 

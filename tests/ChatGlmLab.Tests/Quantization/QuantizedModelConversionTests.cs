@@ -33,7 +33,7 @@ public class QuantizedModelConversionTests
     public void AMetaModelOfAQuantizedConfigHasQuantizedSlots()
     {
         var config = ChatGlmConfig.FromPretrained(QuantFixture.QuantizedDir(8));
-        using var meta = ChatGlmForConditionalGeneration.CreateMeta(config);
+        using var meta = Quantizer.CreateModel(config, new ModuleFactory(ScalarType.Float16, META, ParameterInit.Empty));
         var slots = Quantizer.QuantizedLinears(meta).ToList();
         Assert.Equal(4 * config.NumLayers, slots.Count);
         Assert.All(slots, s => Assert.Equal(ScalarType.Int8, s.Layer.weight.dtype));
@@ -44,7 +44,7 @@ public class QuantizedModelConversionTests
     public void ARandomlyInitialisedQuantizedModelRuns()
     {
         var config = ChatGlmConfig.FromPretrained(QuantFixture.QuantizedDir(4));
-        using var model = ChatGlmForConditionalGeneration.Create(config);
+        using var model = Quantizer.CreateModel(config, new ModuleFactory(ScalarType.Float32, CPU, ParameterInit.Random));
         var layer = (QuantizedLinear)model.transformer.layers[0].mlp.dense_h_to_4h;
         Assert.True(layer.weight_scale.to(ScalarType.Float32).min().item<float>() > 0);
         using var _ = no_grad();
@@ -57,12 +57,31 @@ public class QuantizedModelConversionTests
     {
         // What quantize-on-load relies on: the slots exist before loading, holding only int8/fp16 storage.
         var config = ChatGlmConfig.FromPretrained(Paths.Fixture("chatglm-tiny"));
-        using var model = new ChatGlmForConditionalGeneration(config, new ModuleFactory(ScalarType.Float32, CPU, ParameterInit.Empty) { QuantizationBit = 4 });
-        Assert.Equal(4, config.QuantizationBit);
+        using var model = Quantizer.CreateModel(config, new ModuleFactory(ScalarType.Float32, CPU, ParameterInit.Empty), bits: 4);
+        Assert.Equal(4, config.QuantizationBit);   // recorded, so a saved config says how the weights are stored
         var floatBlockWeights = model.state_dict()
             .Where(kv => ModelSize.IsQuantizableWeight(kv.Key) && kv.Value.is_floating_point()).Select(kv => kv.Key).ToList();
         Assert.Empty(floatBlockWeights);
         Assert.All(Quantizer.QuantizedLinears(model), s => Assert.Equal(new long[] { s.Layer.OutFeatures, s.Layer.InFeatures / 2 }, s.Layer.weight.shape));
+    }
+
+    [Fact]
+    public void AQuantizedConfigWithoutTheSlotFactoryIsRefusedWithWhatToCall()
+    {
+        // Modeling does not know quantized layers: the constructor names the Quantization entry point instead.
+        var config = ChatGlmConfig.FromPretrained(QuantFixture.QuantizedDir(8));
+        var e = Assert.Throws<ArgumentException>(() => ChatGlmForConditionalGeneration.CreateMeta(config));
+        Assert.Contains("quantization_bit 8", e.Message);
+        Assert.Contains("Quantizer.CreateModel", e.Message);
+    }
+
+    [Fact]
+    public void CreateModelRefusesBitsThatConflictWithTheConfig()
+    {
+        var config = ChatGlmConfig.FromPretrained(QuantFixture.QuantizedDir(8));
+        var e = Assert.Throws<ArgumentException>(() => Quantizer.CreateModel(config, new ModuleFactory(ScalarType.Float16, META, ParameterInit.Empty), bits: 4));
+        Assert.Contains("conflicts", e.Message);
+        Assert.Equal(8, config.QuantizationBit);
     }
 
     [Theory]

@@ -336,7 +336,7 @@ public sealed class GradientCheckpointingTests : IDisposable
             };
             using var trainer = new Trainer(model, args, options, TinyTrainingData.Source(8, 4), null, "tiny");
             bool enabled = false;
-            trainer.StepCompleted += _ => enabled = Equals(model.transformer.LayerRunner, (Func<ChatGlmLab.Modeling.GLMBlock, Tensor, ChatGlmLab.Modeling.AttentionContext, Tensor>)GradientCheckpointing.Run);
+            trainer.StepCompleted += _ => enabled = Equals(model.transformer.LayerRunner, (Func<ChatGlmLab.Modeling.GLMBlock, ChatGlmLab.Modeling.BlockInput, Tensor>)GradientCheckpointing.Run);
             var result = trainer.Train();
             Assert.Null(model.transformer.LayerRunner);   // restored after training
             var weights = model.named_parameters().Where(p => p.parameter.requires_grad).OrderBy(p => p.name, StringComparer.Ordinal)
