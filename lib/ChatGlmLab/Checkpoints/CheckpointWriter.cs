@@ -71,7 +71,14 @@ public static class CheckpointWriter
     public static void WriteAtomically(string path, Action<Stream> write)
     {
         string temp = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = File.Create(temp)) write(stream);
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            using (var stream = File.Create(temp)) write(stream);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);   // a failed write leaves nothing behind (after the move there is nothing to delete)
+        }
     }
 }
