@@ -4,6 +4,8 @@ using ChatGlmLab.Modeling;
 using ChatGlmLab.Tokenization;
 using ChatGlmLab.Training;
 
+using static TorchSharp.torch;
+
 namespace ChatGlmLab.Cli;
 
 /// <summary>Checks shared by the commands that load a model, and the loading itself.</summary>
@@ -84,12 +86,18 @@ public static class ModelSetup
 
     /// <summary>
     /// The base model for training, with earlier checkpoints applied; the last LoRA adapter stays an
-    /// adapter when LoRA training continues (the toolkit's resume_lora_training).
+    /// adapter when LoRA training continues (the toolkit's resume_lora_training). With --bf16/--fp16 and a method
+    /// that trains only new weights (LoRA, P-Tuning), the base is loaded in that 16-bit type, as the toolkit loads it
+    /// (torch_dtype float16): it never trains, so a float32 copy would only double its memory (chatglm-6b: 26.8 GB
+    /// instead of 13.4). Freeze and full fine-tuning load float32, so the weights they train start their float32
+    /// master values from the checkpoint's exact values.
     /// </summary>
-    public static ChatGlmForConditionalGeneration LoadForTraining(ModelArguments model, FinetuningOptions finetuning)
+    public static ChatGlmForConditionalGeneration LoadForTraining(ModelArguments model, FinetuningOptions finetuning, TrainingArguments training)
     {
+        bool baseFrozen = finetuning.Type is FinetuningType.Lora or FinetuningType.PTuning;
+        var dtype = baseFrozen && MixedPrecision.ComputeType(training) is { } compute ? compute : ScalarType.Float32;
         var loaded = ChatGlmForConditionalGeneration.FromPretrained(model.ModelNameOrPath,
-            new ModelLoadOptions { QuantizationBit = model.QuantizationBit });
+            new ModelLoadOptions { QuantizationBit = model.QuantizationBit, DType = dtype });
         if (model.CheckpointDirs.Count > 0)
             FineTuning.ApplyCheckpoints(loaded, model.CheckpointDirs, keepLastAdapter: finetuning.Type == FinetuningType.Lora);
         return loaded;

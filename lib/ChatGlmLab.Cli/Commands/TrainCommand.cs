@@ -84,7 +84,7 @@ public static class TrainCommand
         // Without training: float32 unless bf16 is asked for (fp16 matmuls are not a CPU path), checkpoints merged.
         var inferenceDType = training.Bf16 && modelArgs.QuantizationBit == null ? ScalarType.BFloat16 : ScalarType.Float32;
         using var model = training.DoTrain
-            ? ModelSetup.LoadForTraining(modelArgs, finetuning)
+            ? ModelSetup.LoadForTraining(modelArgs, finetuning, training)
             : ChatGlm.LoadPretrained(modelArgs with { DType = inferenceDType }).Model;
         output.WriteLine($"model: {modelArgs.ModelNameOrPath}" + (modelArgs.CheckpointDir is { } c ? $" + {c}" : "") +
                          (modelArgs.QuantizationBit is { } bits ? $" (int{bits})" : ""));
