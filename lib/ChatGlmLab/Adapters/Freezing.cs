@@ -1,3 +1,4 @@
+using ChatGlmLab.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,6 +53,10 @@ public sealed record TrainableParameters(long Trainable, long All)
             all += p.numel();
             if (p.requires_grad) trainable += p.numel();
         }
+        // A quantized linear holds its weight packed in a buffer, not a parameter: count the float weight it stands
+        // for, so a quantized model reports the same "all params" as its float original (as the toolkit prints it).
+        foreach (var (_, module) in model.named_modules())
+            if (module is IPackedLinear packed) all += packed.InFeatures * packed.OutFeatures;
         return new TrainableParameters(trainable, all);
     }
 
