@@ -35,6 +35,8 @@ public static class ChatCommand
         output.WriteLine($"chatglm-lab chat: {modelArgs.ModelNameOrPath}" + (modelArgs.CheckpointDir is { } c ? $" + {c}" : "") + $", {options.Describe()}");
         output.WriteLine("Type a message and press Enter; 'clear' resets the history, 'history' lists it, 'exit' quits. Replies are printed here (stdout).");
         IReadOnlyList<(string Query, string Response)> history = [];
+        int newTokens = 0;
+        double seconds = 0;
         while (true)
         {
             output.Write("\nUser: ");
@@ -74,9 +76,14 @@ public static class ChatCommand
             else output.Write($"\n(final) {response}");
             output.WriteLine();
             history = extended;
+            // Speed on stderr, so stdout stays the transcript.
+            context.Stderr.WriteLine($"({session.LastTurn})");
+            newTokens += session.LastTurn!.NewTokens;
+            seconds += session.LastTurn.Seconds;
         }
         output.WriteLine();
         output.WriteLine($"Bye ({history.Count} turns in the history).");
+        if (seconds > 0) output.WriteLine($"generated {newTokens} tokens in {seconds:F1} s ({newTokens / seconds:F2} tokens/s, prefill included)");
         return CliApp.Ok;
     }
 }

@@ -16,6 +16,9 @@ public sealed class ChatSession(ChatGlmForConditionalGeneration model, ChatGlmTo
 
     public PromptTemplate Template { get; init; } = PromptTemplate.Get(PromptTemplate.ChatGlmName);
 
+    /// <summary>The prompt length, new tokens and seconds of the last <see cref="Chat"/> call (null before the first).</summary>
+    public GenerationSpeed? LastTurn { get; private set; }
+
     public (string Response, IReadOnlyList<(string Query, string Response)> History) Chat(
         string query, IReadOnlyList<(string Query, string Response)>? history = null, GenerationOptions? options = null,
         Action<string>? onPartialResponse = null)
@@ -31,9 +34,18 @@ public sealed class ChatSession(ChatGlmForConditionalGeneration model, ChatGlmTo
             generated.Add((int)tokens[0]);
             onPartialResponse(ChatGlmTokenizer.ProcessResponse(tokenizer.Decode(generated)));
         };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var output = TextGenerator.Generate(model, input, options ?? ChatDefaults, onTokens: stream);
-        var newIds = output[0].narrow(0, promptIds.Length, output.shape[1] - promptIds.Length).data<long>().Select(i => (int)i);
+        var newIds = output[0].narrow(0, promptIds.Length, output.shape[1] - promptIds.Length).data<long>().Select(i => (int)i).ToList();
+        LastTurn = new GenerationSpeed(promptIds.Length, newIds.Count, clock.Elapsed.TotalSeconds);
         string response = ChatGlmTokenizer.ProcessResponse(tokenizer.Decode(newIds));
         return (response, [.. history, (query, response)]);
     }
+}
+
+/// <summary>How fast a generation ran: prompt tokens, new tokens and wall time (prefill included).</summary>
+public sealed record GenerationSpeed(int PromptTokens, int NewTokens, double Seconds)
+{
+    public double TokensPerSecond => NewTokens / Math.Max(Seconds, 1e-9);
+    public override string ToString() => $"{NewTokens} tokens in {Seconds:F1} s, {TokensPerSecond:F2} tokens/s (prompt {PromptTokens} tokens)";
 }

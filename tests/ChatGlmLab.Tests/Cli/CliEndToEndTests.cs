@@ -138,6 +138,11 @@ public sealed class CliEndToEndTests(TinyCliModelFixture fixture) : IClassFixtur
         Assert.Contains("History cleared.", run.Stdout);
         Assert.Contains("History: 0 turns", run.Stdout);
         Assert.Contains("Bye (1 turns in the history)", run.Stdout);
+        // Speed: one line per reply on stderr (at most max_new_tokens each), their sum in the closing line on stdout.
+        var perReply = System.Text.RegularExpressions.Regex.Matches(run.Stderr, @"\((\d+) tokens in [\d.]+ s, [\d.]+ tokens/s").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal(3, perReply.Count);
+        Assert.All(perReply, n => Assert.InRange(n, 1, 3));
+        Assert.Matches($@"generated {perReply.Sum()} tokens in [\d.]+ s \([\d.]+ tokens/s", run.Stdout);
     }
 
     private static List<(string Label, string Predict)> ReadPredictions(string path) =>
