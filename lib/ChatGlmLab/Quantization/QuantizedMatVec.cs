@@ -10,14 +10,14 @@ namespace ChatGlmLab.Quantization;
 /// <summary>
 /// Fused dequantize-and-multiply for decode: y[m, o] = Σ_j value(q[o, j]) · x[m, j] (+ bias[o]) for 1..<see cref="MaxRows"/>
 /// activation rows, computed straight from the stored int8 / packed int4 weight, each packed byte read once.
-/// <para>Why: batch-1 decode is memory-bound. Dequantize + matmul writes a float copy of the whole matrix and reads
-/// it back every call (4–8× the bytes of the int4/int8 weight); at real size that made INT4 decode slower than
-/// bf16. Here the only large read is the packed weight.</para>
+/// <para>Why: batch-1 decode is memory-bound. Dequantize + matmul writes a float32 copy of the whole matrix and reads
+/// it back every call (each way 8× the bytes of an int4 weight, 4× an int8 one), plus the unpacking passes; at real
+/// size INT4 decode took 21 s/token against 0.64 s for bf16. Here the only large read is the packed weight.</para>
 /// <para>What it equals: <see cref="DequantizationMode.Float32"/> dequantization followed by a matmul in x's dtype
 /// (float32 or bfloat16), i.e. the default mode of a float32 or bfloat16 model on CPU, to within float32
-/// accumulation order (see <see cref="IFusedWeightValues"/>). It does not reproduce <see cref="DequantizationMode.Float16"/>
-/// (weights rounded to float16, float16 activations): <see cref="CanMultiply"/> is false there and callers keep
-/// dequantize + matmul.</para>
+/// accumulation order (see <see cref="IFusedWeightValues"/>). <see cref="DequantizationMode.Float16"/> (weights rounded
+/// to float16; the default of float16 models, whose float16 matmul is not a CPU path upstream) is not implemented:
+/// <see cref="CanMultiply"/> is false there, and for float16 activations, and callers keep dequantize + matmul.</para>
 /// <para>Threads: the output rows are split into torch.get_num_threads() contiguous ranges (as many workers as
 /// torch would use, and torch is idle meanwhile), one range per worker; the per-call work outside the loop is
 /// staging x as float32 (at most 8 rows) and allocating the output.</para>
@@ -27,7 +27,10 @@ public static unsafe class QuantizedMatVec
     /// <summary>Largest number of activation rows (after flattening leading dims) the fused kernel takes.</summary>
     public const int MaxRows = 8;
 
-    /// <summary>Below this many weights per worker a second thread costs more to wake than it saves.</summary>
+    /// <summary>
+    /// Below this many weights per worker a second thread is not worth waking: 2¹⁸ int4 weights are ~10 µs of work,
+    /// about what handing a range to a pool thread costs (an estimate, not tuned).
+    /// </summary>
     private const long MinWeightsPerWorker = 1 << 18;
 
     /// <summary>The widest variant this CPU runs.</summary>
