@@ -9,9 +9,9 @@ namespace ChatGlmLab.Quantization;
 /// <list type="bullet">
 /// <item>an already-quantized checkpoint (int8 <c>weight</c> + float16 <c>weight_scale</c>, e.g. a
 /// <c>quantization_bit</c> model directory), copied as is; or</item>
-/// <item>a float checkpoint, quantized on load: each float weight is converted to the model dtype and
-/// quantized while it is read, then released, so the float model is never in memory as a whole
-/// (at most one float matrix at a time).</item>
+/// <item>a float checkpoint, quantized on load: each float weight is quantized in its stored dtype
+/// (see <see cref="SymmetricRowQuantization"/>) while it is read, then released, so the float model is
+/// never in memory as a whole (at most one float matrix at a time).</item>
 /// </list>
 /// The layout of every quantized key is checked before anything is loaded, so that a wrong shape, a wrong
 /// dtype or a missing scale is reported with the file and key instead of surfacing halfway through.
@@ -28,7 +28,6 @@ public static class QuantizedCheckpointLoader
 
         CheckLayout(slots, modelDir);
 
-        var computeDType = model.DType;
         var customKeys = slots.Keys.SelectMany(p => new[] { p + WeightSuffix, p + ScaleSuffix }).ToHashSet();
         var computedScales = new HashSet<string>();
 
@@ -44,10 +43,12 @@ public static class QuantizedCheckpointLoader
             var layer = slots[prefix];
             if (value.is_floating_point())
             {
-                // Upstream quantizes the weights of a model already in its dtype: convert first, so an fp16
-                // model quantizes in fp16 and an fp32 model in fp32 whatever the checkpoint's dtype.
-                using var converted = value.to(computeDType);
-                layer.SetFromFloat(converted, where);
+                // Quantized in the dtype stored in the checkpoint, NOT converted to the model's dtype first:
+                // the int weights are then a property of the checkpoint, the same for an fp32, fp16 or bf16 model.
+                // Real checkpoints are fp16 and upstream quantizes them with fp16 arithmetic
+                // (model.half().quantize(bits), case7 from_fp16); upcasting to fp32 first would give other
+                // scales and levels (from_fp32). An fp32 checkpoint keeps the fp32 rule (from_fp32).
+                layer.SetFromFloat(value, where);
                 computedScales.Add(prefix + ScaleSuffix);
             }
             else layer.SetQuantizedWeight(value, where);

@@ -16,6 +16,7 @@ namespace ChatGlmLab.Quantization;
 /// Forward dequantizes into the input's dtype and runs a float matmul, so gradients flow to the input
 /// (adapters before or after this layer train) while the quantized weight stays constant; when a gradient
 /// is needed, backward dequantizes again instead of keeping the float weight (see DequantizedLinearFunction).
+/// Decode-sized inference calls skip the float matrix altogether (see <see cref="QuantizedMatVec"/>).
 /// </summary>
 public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
 {
@@ -30,6 +31,15 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
 
     /// <summary>Dequantization used by forward; null = <see cref="Dequantization.DefaultFor"/> the input dtype.</summary>
     public DequantizationMode? Mode { get; set; }
+
+    /// <summary>
+    /// Use <see cref="QuantizedMatVec"/> for the calls it covers (decode: at most 8 rows on CPU, no gradient, the
+    /// Float32 mode); false forces dequantize + matmul everywhere (to compare the two paths).
+    /// </summary>
+    public bool FusedDecode { get; set; } = true;
+
+    /// <summary>How many forward calls took the fused kernel (lets tests and benchmarks see which path ran).</summary>
+    public long FusedCallCount { get; private set; }
 
     /// <summary>Shape of the stored int8 weight: [out, in·bits/8].</summary>
     public long[] StoredWeightShape => [OutFeatures, InFeatures * Bits / 8];
@@ -133,6 +143,12 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
         var b = bias is null || bias.dtype == x.dtype ? bias : bias.to(x.dtype);
         if (is_grad_enabled() && (x.requires_grad || b is { requires_grad: true }))
             return DequantizedLinearFunction.Apply(x, weight, weight_scale, b, Bits, mode);
+        // Decode: read the packed weight once instead of materialising a float copy (memory-bound at batch 1).
+        if (FusedDecode && QuantizedMatVec.CanMultiply(x, weight, weight_scale, b, mode))
+        {
+            FusedCallCount++;
+            return QuantizedMatVec.Multiply(x, weight, weight_scale, b, Bits);
+        }
         // Inference: the dequantized matrix is released as soon as the matmul is done; nothing is cached.
         using var w = Dequantization.Dequantize(weight, weight_scale, Bits, mode, x.dtype);
         return nn.functional.linear(x, w, b);

@@ -17,6 +17,11 @@ public sealed record QuantizedWeight(Tensor Weight, Tensor Scale, int Bits);
 /// happen in float32 for a float32 weight and in float16 for a float16 weight, and only then is the
 /// scale rounded to float16; in <c>W / scale</c> the float16 scale is promoted to W's dtype. So the same
 /// matrix gives slightly different scales from an fp32 and from an fp16 source (fixture from_fp32 vs from_fp16).
+/// The caller's dtype is the rule: quantize-on-load passes the checkpoint's tensor as stored (real checkpoints
+/// are fp16), never an upcast copy.
+/// A bfloat16 weight (no upstream fixture) gets what torch does with it: the max and the division by 127 (or 7)
+/// in bfloat16, the scale then rounded to float16; in <c>W / scale</c> torch promotes bfloat16 with float16
+/// to float32, so the ratio is the float32 quotient of the two exact values, rounded to an integer directly.
 /// </summary>
 public static class SymmetricRowQuantization
 {
@@ -54,7 +59,7 @@ public static class SymmetricRowQuantization
     public static Tensor Levels(Tensor weight, Tensor scale)
     {
         using var scope = NewDisposeScope();
-        var ratio = weight.detach() / scale.unsqueeze(1);      // fp32 / fp16 -> fp32; fp16 / fp16 -> fp16
+        var ratio = weight.detach() / scale.unsqueeze(1);      // fp32 / fp16 -> fp32; fp16 / fp16 -> fp16; bf16 / fp16 -> fp32
         // An all-zero row has scale 0 and gives 0/0 = NaN, whose int8 cast is undefined (upstream has the
         // same hole). Mapping NaN to 0 changes no finite value, so parity is unaffected.
         var levels = ratio.round_().nan_to_num_(0.0).to(ScalarType.Int8);

@@ -160,6 +160,55 @@ public class QuantizedModelParityTests
         QuantFixture.EqualInts(expected.GetProperty("weight"), dense2.weight, "fp16 Quantize weight");
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public void DecodeStepsThroughTheFusedKernelGiveTheQuantizedLogits(int bits)
+    {
+        // case1 = 8 context tokens + <sop>. Prefilling the context (8 rows) and then decoding <sop> (1 row) with the
+        // cache runs every block linear through QuantizedMatVec; the context's logits and <sop>'s logits are the
+        // fixture's positions 0..7 and 8 (context tokens never attend to <sop>, <sop> attends to everything).
+        using var model = ChatGlmForConditionalGeneration.FromPretrained(QuantFixture.QuantizedDir(bits));
+        var case1 = QuantFixture.Cases.GetProperty("case1_single_forward");
+        var ids = TensorAssert.LongTensor(case1.GetProperty("input_ids"));
+        var positions = TensorAssert.LongTensor(case1.GetProperty("position_ids"));
+        var mask = TensorAssert.BoolTensor(case1.GetProperty("attention_mask"));
+        var expected = QuantFixture.FloatTensor(QuantFixture.FullModel(bits).GetProperty("case1_logits_dequant_fp32"));
+        long context = ids.shape[1] - 1;
+        Assert.True(context <= QuantizedMatVec.MaxRows);
+
+        using var _ = no_grad();
+        using var cache = new KeyValueCache(model.Config.NumLayers, ids.shape[1]);
+        var prefill = model.Forward(ids.narrow(1, 0, context), positions.narrow(2, 0, context),
+            mask.narrow(2, 0, context).narrow(3, 0, context), null, new ForwardOptions { Cache = cache }).Logits;
+        TensorAssert.Close(expected.narrow(1, 0, context).contiguous().data<float>().ToArray(), prefill, LogitTolerance, $"int{bits} prefill of {context} tokens");
+        Assert.All(Quantizer.QuantizedLinears(model), s => Assert.Equal(1, s.Layer.FusedCallCount));
+
+        var step = model.Forward(ids.narrow(1, context, 1), positions.narrow(2, context, 1), null, null,
+            new ForwardOptions { Cache = cache, LastPositionOnly = true }).Logits;
+        TensorAssert.Close(expected.narrow(1, context, 1).contiguous().data<float>().ToArray(), step, LogitTolerance, $"int{bits} decode step");
+        Assert.All(Quantizer.QuantizedLinears(model), s => Assert.Equal(2, s.Layer.FusedCallCount));
+    }
+
+    [Theory]
+    [InlineData(8, ScalarType.Float32)]
+    [InlineData(4, ScalarType.Float32)]
+    [InlineData(8, ScalarType.BFloat16)]
+    [InlineData(4, ScalarType.BFloat16)]
+    public void GreedyGenerationIsTheSameWithAndWithoutTheFusedKernel(int bits, ScalarType dtype)
+    {
+        var c3 = QuantFixture.Cases.GetProperty("case3_greedy");
+        var prompt = tensor(FixtureJson.LongArray(c3.GetProperty("prompt")), [1, c3.GetProperty("prompt").GetArrayLength()]);
+        var options = new ChatGlmLab.Generation.GenerationOptions { MaxNewTokens = c3.GetProperty("max_new_tokens").GetInt32() };
+        using var model = ChatGlmForConditionalGeneration.FromPretrained(QuantFixture.QuantizedDir(bits), new ModelLoadOptions { DType = dtype });
+
+        var fused = model.Generate(prompt, options).data<long>().ToArray();
+        Assert.All(Quantizer.QuantizedLinears(model), s => Assert.True(s.Layer.FusedCallCount >= options.MaxNewTokens!.Value - 1, $"{s.Prefix}: fused kernel not used"));
+        foreach (var (_, layer) in Quantizer.QuantizedLinears(model)) layer.FusedDecode = false;
+        var unfused = model.Generate(prompt, options).data<long>().ToArray();
+        Assert.Equal(unfused, fused);
+    }
+
     [Fact]
     public void QuantizingTwiceOrToAnotherWidthOnLoadIsRefused()
     {

@@ -1,0 +1,186 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Quantization;
+
+/// <summary>
+/// Fused dequantize-and-multiply for decode: y[m, o] = Σ_j value(q[o, j]) · x[m, j] (+ bias[o]) for 1..<see cref="MaxRows"/>
+/// activation rows, computed straight from the stored int8 / packed int4 weight, each packed byte read once.
+/// <para>Why: batch-1 decode is memory-bound. Dequantize + matmul writes a float32 copy of the whole matrix and reads
+/// it back every call (each way 8× the bytes of an int4 weight, 4× an int8 one), plus the unpacking passes; at real
+/// size INT4 decode took 21 s/token against 0.64 s for bf16. Here the only large read is the packed weight.</para>
+/// <para>What it equals: <see cref="DequantizationMode.Float32"/> dequantization followed by a matmul in x's dtype
+/// (float32 or bfloat16), i.e. the default mode of a float32 or bfloat16 model on CPU, to within float32
+/// accumulation order (see <see cref="IFusedWeightValues"/>). <see cref="DequantizationMode.Float16"/> (weights rounded
+/// to float16; the default of float16 models, whose float16 matmul is not a CPU path upstream) is not implemented:
+/// <see cref="CanMultiply"/> is false there, and for float16 activations, and callers keep dequantize + matmul.</para>
+/// <para>Threads: the output rows are split into torch.get_num_threads() contiguous ranges (as many workers as
+/// torch would use, and torch is idle meanwhile), one range per worker; the per-call work outside the loop is
+/// staging x as float32 (at most 8 rows) and allocating the output.</para>
+/// </summary>
+public static unsafe class QuantizedMatVec
+{
+    /// <summary>Largest number of activation rows (after flattening leading dims) the fused kernel takes.</summary>
+    public const int MaxRows = 8;
+
+    /// <summary>
+    /// Below this many weights per worker a second thread is not worth waking: 2¹⁸ int4 weights are ~10 µs of work,
+    /// about what handing a range to a pool thread costs (an estimate, not tuned).
+    /// </summary>
+    private const long MinWeightsPerWorker = 1 << 18;
+
+    /// <summary>The widest variant this CPU runs.</summary>
+    internal static QuantizedMatVecVariant BestVariant { get; } =
+        IsSupported(QuantizedMatVecVariant.Vector512) ? QuantizedMatVecVariant.Vector512
+        : IsSupported(QuantizedMatVecVariant.Vector256) ? QuantizedMatVecVariant.Vector256
+        : QuantizedMatVecVariant.Scalar;
+
+    internal static bool IsSupported(QuantizedMatVecVariant variant) => variant switch
+    {
+        QuantizedMatVecVariant.Vector512 => Avx512F.IsSupported && Vector512.IsHardwareAccelerated,
+        QuantizedMatVecVariant.Vector256 => Avx2.IsSupported && Fma.IsSupported,
+        _ => true,
+    };
+
+    /// <summary>
+    /// True when the fused kernel computes what dequantize + linear would for this call: <paramref name="mode"/>
+    /// Float32, CPU tensors, float32 or bfloat16 activations with at most <see cref="MaxRows"/> rows, contiguous
+    /// tensors in the stored layout (int8 weight, float16 scales, bias in x's dtype), and no gradient needed
+    /// (the result has no autograd history). Prefill and training take the dequantize + matmul path.
+    /// </summary>
+    public static bool CanMultiply(Tensor x, Tensor weight, Tensor scale, Tensor? bias, DequantizationMode mode)
+    {
+        if (mode != DequantizationMode.Float32) return false;
+        if (x.dtype is not (ScalarType.Float32 or ScalarType.BFloat16)) return false;
+        if (x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU || scale.device_type != DeviceType.CPU) return false;
+        if (x.dim() < 1 || x.shape[^1] == 0) return false;
+        long rows = x.numel() / x.shape[^1];
+        if (rows < 1 || rows > MaxRows) return false;
+        if (is_grad_enabled() && (x.requires_grad || bias is { requires_grad: true })) return false;
+        if (!x.is_contiguous() || !weight.is_contiguous() || !scale.is_contiguous()) return false;
+        if (weight.dtype != ScalarType.Int8 || weight.dim() != 2 || scale.dtype != ScalarType.Float16) return false;
+        return bias is null || (bias.dtype == x.dtype && bias.device_type == DeviceType.CPU && bias.is_contiguous());
+    }
+
+    /// <summary>y = x · dequantize(weight, scale)ᵀ + bias with the widest variant; see <see cref="CanMultiply"/> for the inputs.</summary>
+    public static Tensor Multiply(Tensor x, Tensor weight, Tensor scale, Tensor? bias, int bits) =>
+        Multiply(x, weight, scale, bias, bits, BestVariant);
+
+    internal static Tensor Multiply(Tensor x, Tensor weight, Tensor scale, Tensor? bias, int bits, QuantizedMatVecVariant variant)
+    {
+        SymmetricRowQuantization.CheckBits(bits);
+        if (!CanMultiply(x, weight, scale, bias, DequantizationMode.Float32))
+            throw new ArgumentException($"QuantizedMatVec takes contiguous CPU float32/bfloat16 activations of at most {MaxRows} rows without " +
+                $"gradient, an int8 weight and float16 scales (got x {x.dtype} [{string.Join(", ", x.shape)}] on {x.device}); " +
+                "use Dequantization.Dequantize + linear for other inputs (CanMultiply says which path applies)");
+        if (!IsSupported(variant)) throw new PlatformNotSupportedException($"this CPU cannot run the {variant} variant of QuantizedMatVec");
+        long inFeatures = x.shape[^1], outFeatures = weight.shape[0];
+        if (weight.shape[1] * 8 / bits != inFeatures || scale.shape.Length != 1 || scale.shape[0] != outFeatures || (bias is not null && bias.numel() != outFeatures))
+            throw new ArgumentException($"QuantizedMatVec: x has {inFeatures} features but the {bits}-bit weight is [{string.Join(", ", weight.shape)}] " +
+                $"(scales [{string.Join(", ", scale.shape)}], bias {(bias is null ? "none" : $"[{string.Join(", ", bias.shape)}]")})");
+
+        var y = empty([.. x.shape[..^1], outFeatures], x.dtype, x.device);
+        var job = new RowJob
+        {
+            Variant = variant,
+            Bits = bits,
+            BFloat16 = x.dtype == ScalarType.BFloat16,
+            Rows = (int)(x.numel() / inFeatures),
+            In = checked((int)inFeatures),
+            Out = checked((int)outFeatures),
+            Weight = DataPointer(weight),
+            Scale = (Half*)DataPointer(scale),
+            Bias = bias is null ? null : DataPointer(bias),
+            Y = DataPointer(y),
+        };
+        job.X = StageActivations(x, job.Rows, job.In, bits == 4 ? QuantizedRowDot.BlockColumns(variant) : 0);
+
+        int workers = (int)Math.Clamp(outFeatures * inFeatures / MinWeightsPerWorker, 1, Math.Max(1, get_num_threads()));
+        if (workers == 1) job.Run(0, job.Out);
+        else
+        {
+            int chunk = (job.Out + workers - 1) / workers;
+            Parallel.For(0, workers, w => job.Run(w * chunk, Math.Min(job.Out, (w + 1) * chunk)));
+        }
+        return y;
+    }
+
+    /// <summary>The first byte of a contiguous CPU tensor's data (libtorch memory: it does not move).</summary>
+    private static byte* DataPointer(Tensor t) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>Per calling thread, reused across calls: x as float32 in the order the row kernel reads it.</summary>
+    [ThreadStatic] private static float[]? stagedActivations;
+
+    /// <summary>
+    /// Copies x into a float32 buffer (bfloat16 widened exactly). With <paramref name="evenOddBlockColumns"/> &gt; 0
+    /// (int4 vector variants) each whole block of that many columns is stored even columns first, then odd ones,
+    /// the order in which <see cref="Int4Blocks"/> unpacks a block; the columns after the last whole block stay in order.
+    /// </summary>
+    private static float* StageActivations(Tensor x, int rows, int inFeatures, int evenOddBlockColumns)
+    {
+        int count = rows * inFeatures;
+        if (stagedActivations is null || stagedActivations.Length < count)
+            stagedActivations = GC.AllocateUninitializedArray<float>(count, pinned: true);   // pinned: its address is stable
+        float* staged = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(stagedActivations));
+        byte* source = DataPointer(x);
+        bool bf16 = x.dtype == ScalarType.BFloat16;
+        int block = evenOddBlockColumns, half = block / 2;
+        int permuted = block == 0 ? 0 : inFeatures / block * block;
+        for (int r = 0; r < rows; r++)
+        {
+            long rowStart = (long)r * inFeatures;
+            for (int c = 0; c < inFeatures; c++)
+            {
+                float v = bf16 ? BFloat16Rounding.FromBits(((ushort*)source)[rowStart + c]) : ((float*)source)[rowStart + c];
+                int k = block == 0 ? 0 : c % block;
+                int at = c < permuted ? c - k + k / 2 + (k & 1) * half : c;
+                staged[rowStart + at] = v;
+            }
+        }
+        return staged;
+    }
+
+    /// <summary>One call's pointers and sizes; <see cref="Run"/> computes output rows [first, end) for every activation row.</summary>
+    private struct RowJob
+    {
+        public QuantizedMatVecVariant Variant;
+        public int Bits, Rows, In, Out;
+        public bool BFloat16;
+        public byte* Weight, Bias, Y;
+        public Half* Scale;
+        public float* X;
+
+        public readonly void Run(int first, int end)
+        {
+            if (Bits == 4 && BFloat16) Run<Int4Blocks, BFloat16WeightValues>(first, end);
+            else if (Bits == 4) Run<Int4Blocks, Float32WeightValues>(first, end);
+            else if (BFloat16) Run<Int8Blocks, BFloat16WeightValues>(first, end);
+            else Run<Int8Blocks, Float32WeightValues>(first, end);
+        }
+
+        private readonly void Run<TBlocks, TValues>(int first, int end)
+            where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
+        {
+            long rowBytes = (long)In * TBlocks.Bits / 8;
+            for (int o = first; o < end; o++)
+            {
+                float scale = (float)Scale[o];
+                float factor = TValues.SumFactor(scale);
+                float bias = Bias == null ? 0f : BFloat16 ? BFloat16Rounding.FromBits(((ushort*)Bias)[o]) : ((float*)Bias)[o];
+                byte* row = Weight + o * rowBytes;
+                for (int r = 0; r < Rows; r++)
+                {
+                    float sum = QuantizedRowDot.Dot<TBlocks, TValues>(Variant, row, X + (long)r * In, In, scale);
+                    float value = sum * factor + bias;
+                    long at = (long)r * Out + o;
+                    if (BFloat16) ((ushort*)Y)[at] = BFloat16Rounding.ToBits(value);
+                    else ((float*)Y)[at] = value;
+                }
+            }
+        }
+    }
+}

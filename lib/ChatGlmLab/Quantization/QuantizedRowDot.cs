@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ChatGlmLab.Quantization;
+
+/// <summary>
+/// The inner loop of <see cref="QuantizedMatVec"/>: Σ_j value(q[j]) · x[j] over one stored weight row, reading
+/// each packed byte once. The vector variants cover whole blocks of columns; the columns after the last whole
+/// block (and every column for <see cref="QuantizedMatVecVariant.Scalar"/>) go through the scalar loop.
+/// </summary>
+internal static unsafe class QuantizedRowDot
+{
+    /// <summary>Columns per vector block of a variant (0 for scalar: no blocks, natural order throughout).</summary>
+    public static int BlockColumns(QuantizedMatVecVariant variant) => variant switch
+    {
+        QuantizedMatVecVariant.Vector512 => 32,
+        QuantizedMatVecVariant.Vector256 => 16,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// One row's sum. <paramref name="x"/> holds <paramref name="inFeatures"/> float32 activations, the whole
+    /// blocks laid out as <typeparamref name="TBlocks"/> unpacks them (even/odd for int4), the rest in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot<TBlocks, TValues>(QuantizedMatVecVariant variant, byte* row, float* x, int inFeatures, float scale)
+        where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
+    {
+        int blockColumns = BlockColumns(variant);
+        int blocks = blockColumns == 0 ? 0 : inFeatures / blockColumns;
+        float sum = variant switch
+        {
+            QuantizedMatVecVariant.Vector512 => Dot512<TBlocks, TValues>(row, x, blocks, scale),
+            QuantizedMatVecVariant.Vector256 => Dot256<TBlocks, TValues>(row, x, blocks, scale),
+            _ => 0f,
+        };
+        return sum + DotScalar<TBlocks, TValues>(row, x, blocks * blockColumns, inFeatures, scale);
+    }
+
+    private static float Dot512<TBlocks, TValues>(byte* row, float* x, int blocks, float scale)
+        where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
+    {
+        int bytesPerBlock = 32 * TBlocks.Bits / 8;
+        var s = Vector512.Create(scale);
+        // Four independent FMA chains (two blocks per iteration): with one chain per half-block the loop waits on
+        // the FMA latency rather than on the unpacking.
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2, row += 2 * bytesPerBlock, x += 64)
+        {
+            TBlocks.Unpack512(row, out var w0, out var w1);
+            TBlocks.Unpack512(row + bytesPerBlock, out var w2, out var w3);
+            a0 = Vector512.FusedMultiplyAdd(TValues.Of(w0, s), Vector512.Load(x), a0);
+            a1 = Vector512.FusedMultiplyAdd(TValues.Of(w1, s), Vector512.Load(x + 16), a1);
+            a2 = Vector512.FusedMultiplyAdd(TValues.Of(w2, s), Vector512.Load(x + 32), a2);
+            a3 = Vector512.FusedMultiplyAdd(TValues.Of(w3, s), Vector512.Load(x + 48), a3);
+        }
+        if (b < blocks)
+        {
+            TBlocks.Unpack512(row, out var w0, out var w1);
+            a0 = Vector512.FusedMultiplyAdd(TValues.Of(w0, s), Vector512.Load(x), a0);
+            a1 = Vector512.FusedMultiplyAdd(TValues.Of(w1, s), Vector512.Load(x + 16), a1);
+        }
+        return Vector512.Sum((a0 + a1) + (a2 + a3));
+    }
+
+    private static float Dot256<TBlocks, TValues>(byte* row, float* x, int blocks, float scale)
+        where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
+    {
+        int bytesPerBlock = 16 * TBlocks.Bits / 8;
+        var s = Vector256.Create(scale);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;   // as Dot512: four FMA chains
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2, row += 2 * bytesPerBlock, x += 32)
+        {
+            TBlocks.Unpack256(row, out var w0, out var w1);
+            TBlocks.Unpack256(row + bytesPerBlock, out var w2, out var w3);
+            a0 = Vector256.FusedMultiplyAdd(TValues.Of(w0, s), Vector256.Load(x), a0);
+            a1 = Vector256.FusedMultiplyAdd(TValues.Of(w1, s), Vector256.Load(x + 8), a1);
+            a2 = Vector256.FusedMultiplyAdd(TValues.Of(w2, s), Vector256.Load(x + 16), a2);
+            a3 = Vector256.FusedMultiplyAdd(TValues.Of(w3, s), Vector256.Load(x + 24), a3);
+        }
+        if (b < blocks)
+        {
+            TBlocks.Unpack256(row, out var w0, out var w1);
+            a0 = Vector256.FusedMultiplyAdd(TValues.Of(w0, s), Vector256.Load(x), a0);
+            a1 = Vector256.FusedMultiplyAdd(TValues.Of(w1, s), Vector256.Load(x + 8), a1);
+        }
+        return Vector256.Sum((a0 + a1) + (a2 + a3));
+    }
+
+    private static float DotScalar<TBlocks, TValues>(byte* row, float* x, int from, int to, float scale)
+        where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
+    {
+        float sum = 0f;
+        for (int c = from; c < to; c++) sum += TValues.Of(Level<TBlocks>(row, c), scale) * x[c];
+        return sum;
+    }
+
+    /// <summary>The signed level of column <paramref name="column"/> (int4: even column = high nibble, sign-extended).</summary>
+    private static int Level<TBlocks>(byte* row, int column) where TBlocks : struct, IPackedWeightBlocks
+    {
+        if (TBlocks.Bits == 8) return (sbyte)row[column];
+        byte packed = row[column >> 1];
+        return (column & 1) == 0 ? (sbyte)packed >> 4 : (sbyte)(packed << 4) >> 4;
+    }
+}
