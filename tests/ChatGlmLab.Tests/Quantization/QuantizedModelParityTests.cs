@@ -179,13 +179,12 @@ public class QuantizedModelParityTests
 
         using var _ = no_grad();
         using var cache = new KeyValueCache(model.Config.NumLayers, ids.shape[1]);
-        var prefill = model.Forward(ids.narrow(1, 0, context), positions.narrow(2, 0, context),
-            mask.narrow(2, 0, context).narrow(3, 0, context), null, new ForwardOptions { Cache = cache }).Logits;
+        var prefill = model.forward(new CausalLMInput(ids.narrow(1, 0, context), positions.narrow(2, 0, context),
+            mask.narrow(2, 0, context).narrow(3, 0, context)) { Cache = cache }).Logits;
         TensorAssert.Close(expected.narrow(1, 0, context).contiguous().data<float>().ToArray(), prefill, LogitTolerance, $"int{bits} prefill of {context} tokens");
         Assert.All(Quantizer.QuantizedLinears(model), s => Assert.Equal(1, s.Layer.FusedCallCount));
 
-        var step = model.Forward(ids.narrow(1, context, 1), positions.narrow(2, context, 1), null, null,
-            new ForwardOptions { Cache = cache, LastPositionOnly = true }).Logits;
+        var step = model.forward(new CausalLMInput(ids.narrow(1, context, 1), positions.narrow(2, context, 1)) { Cache = cache, LastPositionOnly = true }).Logits;
         TensorAssert.Close(expected.narrow(1, context, 1).contiguous().data<float>().ToArray(), step, LogitTolerance, $"int{bits} decode step");
         Assert.All(Quantizer.QuantizedLinears(model), s => Assert.Equal(2, s.Layer.FusedCallCount));
     }
