@@ -50,8 +50,8 @@ public static class ModelSetup
         if (type != FinetuningType.Lora) RejectOthers(LoraNames, "lora");
         if (type != FinetuningType.PTuning) RejectOthers(PTuningNames, "p_tuning");
         if (type != FinetuningType.Freeze) RejectOthers(FreezeNames, "freeze");
-        if (model.QuantizationBit != null && type is FinetuningType.Freeze or FinetuningType.Full)
-            throw new CliUsageException($"--quantization_bit cannot be used with --finetuning_type {finetuning.FinetuningTypeName} (quantized weights cannot be trained); use lora or p_tuning");
+        if (model.QuantizationBit != null && type is FinetuningType.Full)
+            throw new CliUsageException($"--quantization_bit cannot be used with --finetuning_type full (quantized weights cannot be trained); use lora, p_tuning or freeze (its trained layers stay float)");
         try { finetuning.Validate(); }
         catch (ArgumentException e) { throw new CliUsageException(e.Message); }
     }
@@ -96,8 +96,12 @@ public static class ModelSetup
     {
         bool baseFrozen = finetuning.Type is FinetuningType.Lora or FinetuningType.PTuning;
         var dtype = baseFrozen && MixedPrecision.ComputeType(training) is { } compute ? compute : ScalarType.Float32;
+        // Freeze on a quantized base: the layers it trains load in float, the others quantized.
+        var keepFloat = model.QuantizationBit != null && finetuning.Type == FinetuningType.Freeze
+            ? Freezing.FreezeTrainedLinears(ChatGlmConfig.FromPretrained(model.ModelNameOrPath).NumLayers, finetuning)
+            : null;
         var loaded = ChatGlmForConditionalGeneration.FromPretrained(model.ModelNameOrPath,
-            new ModelLoadOptions { QuantizationBit = model.QuantizationBit, DType = dtype });
+            new ModelLoadOptions { QuantizationBit = model.QuantizationBit, DType = dtype, KeepFloat = keepFloat });
         if (model.CheckpointDirs.Count > 0)
             FineTuning.ApplyCheckpoints(loaded, model.CheckpointDirs, keepLastAdapter: finetuning.Type == FinetuningType.Lora);
         return loaded;

@@ -30,6 +30,9 @@ public static class ChatGlmForConditionalGenerationExtensions
             if (options.QuantizationBit is int requested && config.QuantizationBit is int stored && stored != requested)
                 throw new InvalidDataException($"{modelDir}: the weights are quantized to {stored} bits (config.json quantization_bit); " +
                     $"they cannot be loaded as {requested}-bit: load a float checkpoint to quantize to {requested} bits");
+            if (options.KeepFloat != null && config.QuantizationBit is int storedBits)
+                throw new InvalidDataException($"{modelDir}: the weights are stored quantized ({storedBits} bits), so no layer can be loaded in float " +
+                    "(as Freeze on a quantized base needs): load the float checkpoint with quantization_bit instead");
             var factory = new ModuleFactory(options.DType, options.Device ?? CPU, ParameterInit.Empty);
             int? bits = options.QuantizationBit ?? config.QuantizationBit;
             ChatGlmForConditionalGeneration model;
@@ -40,7 +43,7 @@ public static class ChatGlmForConditionalGenerationExtensions
             }
             else
             {
-                model = Quantizer.CreateModel(config, factory, bits);
+                model = Quantizer.CreateModel(config, factory, bits, options.KeepFloat);
                 QuantizedCheckpointLoader.LoadInto(model, modelDir);
             }
             model.eval();

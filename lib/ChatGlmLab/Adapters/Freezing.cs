@@ -38,6 +38,16 @@ public static class Freezing
         // A trailing dot keeps "layers.1.mlp." from matching "layers.11.mlp.".
         return ids.Select(i => $"layers.{i}.{module}.").ToList();
     }
+
+    /// <summary>
+    /// Freeze on a quantized base: the block linears (by state-dict prefix) it trains, which must load in float because
+    /// quantized weights cannot train (<see cref="ModelLoadOptions.KeepFloat"/>); every other block stays quantized.
+    /// </summary>
+    public static Func<string, bool> FreezeTrainedLinears(int numLayers, FinetuningOptions options)
+    {
+        var fragments = FreezeTrainableFragments(numLayers, options.NumLayerTrainable, options.NameModuleTrainable);
+        return prefix => fragments.Any(f => (prefix + ".").Contains(f, StringComparison.Ordinal));
+    }
 }
 
 /// <summary>The trainable-parameter report of the Python toolkit, as data.</summary>

@@ -60,18 +60,23 @@ public static class RealSizeBenchmark
 
     public static RealSizeResult Run(RealSizePhase phase, RealSizeOptions options)
     {
+        // The toolkit's defaults are the table's rows: LoRA r8 on query_key_value, P-Tuning pre_seq_len 16, Freeze the last 3 layers' mlp.
         var device = TorchSharp.torch.device(options.Device);
         var clock = Stopwatch.StartNew();
-        var (model, _) = ChatGlm.LoadPretrained(new ModelArguments
+        var method = phase.Method is { } name ? new FinetuningOptions { FinetuningTypeName = name } : null;
+        // Freeze on a quantized base: the layers it trains load in float (as `train` does).
+        var keepFloat = method?.Type == FinetuningType.Freeze && phase.Bits != null
+            ? Freezing.FreezeTrainedLinears(ChatGlmConfig.FromPretrained(options.CheckpointDir).NumLayers, method)
+            : null;
+        using var model = ChatGlmForConditionalGeneration.FromPretrained(options.CheckpointDir, new ModelLoadOptions
         {
-            ModelNameOrPath = options.CheckpointDir, QuantizationBit = phase.Bits, DType = ComputeType, Device = device,
+            QuantizationBit = phase.Bits, DType = ComputeType, Device = device, KeepFloat = keepFloat,
         });
-        using var _model = model;
         double load = clock.Elapsed.TotalSeconds;
         GC.Collect();
         long peakLoad = ProcessMemory.PeakResidentBytes(), afterLoad = ProcessMemory.ResidentBytes();
         return phase.IsTraining
-            ? Train(model, phase, options, load, peakLoad, afterLoad)
+            ? Train(model, phase, method!, options, load, peakLoad, afterLoad)
             : Infer(model, phase, options, load, peakLoad, afterLoad);
     }
 
@@ -88,13 +93,12 @@ public static class RealSizeBenchmark
             ProcessMemory.PeakResidentBytes(), $"prompt {options.PromptLength}, {options.NewTokens} greedy tokens with the KV cache");
     }
 
-    private static RealSizeResult Train(ChatGlmForConditionalGeneration model, RealSizePhase phase, RealSizeOptions options, double load, long peakLoad, long afterLoad)
+    private static RealSizeResult Train(ChatGlmForConditionalGeneration model, RealSizePhase phase, FinetuningOptions method, RealSizeOptions options,
+        double load, long peakLoad, long afterLoad)
     {
         string dir = Directory.CreateTempSubdirectory("chatglmlab-realsize-").FullName;
         try
         {
-            // The toolkit's defaults are the table's rows: LoRA r8 on query_key_value, P-Tuning pre_seq_len 16, Freeze the last 3 layers.
-            var method = new FinetuningOptions { FinetuningTypeName = phase.Method! };
             var source = TrainingBenchmark.SyntheticSource(model.Config, phase.BatchSize * options.TrainingSteps, options.SequenceLength, phase.BatchSize);
             var args = new TrainingArguments
             {

@@ -23,7 +23,7 @@ public sealed class GLMBlock : nn.Module<BlockInput, Tensor>
         input_layernorm = new LayerNorm(config.HiddenSize, config.LayerNormEpsilon, factory);
         attention = new SelfAttention(config, layerIndex, factory);
         post_attention_layernorm = new LayerNorm(config.HiddenSize, config.LayerNormEpsilon, factory);
-        mlp = new GLU(config, factory);
+        mlp = new GLU(config, layerIndex, factory);
         RegisterComponents();
     }
 

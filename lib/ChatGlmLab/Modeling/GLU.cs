@@ -11,10 +11,10 @@ public sealed class GLU : TorchSharp.torch.nn.Module<Tensor, Tensor>
     public nn.Module<Tensor, Tensor> dense_h_to_4h;
     public nn.Module<Tensor, Tensor> dense_4h_to_h;
 
-    public GLU(ChatGlmConfig config, ModuleFactory factory) : base("GLU")
+    public GLU(ChatGlmConfig config, int layerIndex, ModuleFactory factory) : base("GLU")
     {
-        dense_h_to_4h = factory.NewBlockLinear(config.HiddenSize, config.InnerHiddenSize);
-        dense_4h_to_h = factory.NewBlockLinear(config.InnerHiddenSize, config.HiddenSize);
+        dense_h_to_4h = factory.NewBlockLinear($"transformer.layers.{layerIndex}.mlp.dense_h_to_4h", config.HiddenSize, config.InnerHiddenSize);
+        dense_4h_to_h = factory.NewBlockLinear($"transformer.layers.{layerIndex}.mlp.dense_4h_to_h", config.InnerHiddenSize, config.HiddenSize);
         RegisterComponents();
     }
 

@@ -10,7 +10,8 @@ public enum ParameterInit { Empty, Random }
 /// <summary>
 /// Makes one linear of a GLMBlock (the four that ChatGLM quantizes), given its sizes and the factory to allocate with.
 /// </summary>
-public delegate nn.Module<Tensor, Tensor> BlockLinearFactory(long inFeatures, long outFeatures, ModuleFactory factory);
+/// <param name="name">The linear's state-dict prefix, e.g. "transformer.layers.27.mlp.dense_h_to_4h" (a factory may treat some differently).</param>
+public delegate nn.Module<Tensor, Tensor> BlockLinearFactory(string name, long inFeatures, long outFeatures, ModuleFactory factory);
 
 /// <summary>Where and how the modules allocate their parameters.</summary>
 public sealed record ModuleFactory(ScalarType DType, Device Device, ParameterInit Init)
@@ -26,8 +27,8 @@ public sealed record ModuleFactory(ScalarType DType, Device Device, ParameterIni
         Create(shape, t => t.normal_(0, std));
 
     /// <summary>A linear of a GLMBlock: <see cref="BlockLinear"/>'s, or a float Linear with bias.</summary>
-    public nn.Module<Tensor, Tensor> NewBlockLinear(long inFeatures, long outFeatures) =>
-        BlockLinear is { } make ? make(inFeatures, outFeatures, this) : new Linear(inFeatures, outFeatures, true, this);
+    public nn.Module<Tensor, Tensor> NewBlockLinear(string name, long inFeatures, long outFeatures) =>
+        BlockLinear is { } make ? make(name, inFeatures, outFeatures, this) : new Linear(inFeatures, outFeatures, true, this);
 
     public Parameter Zeros(params long[] shape) => Create(shape, t => t.zero_());
     public Parameter Ones(params long[] shape) => Create(shape, t => t.fill_(1));

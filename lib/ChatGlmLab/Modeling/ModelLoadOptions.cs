@@ -12,4 +12,9 @@ public sealed record ModelLoadOptions
     /// A checkpoint whose config.json already has quantization_bit is loaded quantized without this.
     /// </summary>
     public int? QuantizationBit { get; init; }
+    /// <summary>
+    /// With quantization: block linears (by state-dict prefix, "transformer.layers.27.mlp.dense_h_to_4h") loaded in float
+    /// instead — the layers Freeze fine-tuning trains on a quantized base (quantized weights cannot train). Needs a float checkpoint.
+    /// </summary>
+    public Func<string, bool>? KeepFloat { get; init; }
 }

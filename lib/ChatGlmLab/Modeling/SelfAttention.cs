@@ -30,8 +30,8 @@ public sealed class SelfAttention : nn.Module<BlockInput, Tensor>
         _layerIndex = layerIndex;
         _queryDivisor = (Math.Sqrt(_headDim) * (layerIndex + 1)).ToScalar();
         _layerCoefficient = ((double)(layerIndex + 1)).ToScalar();
-        query_key_value = factory.NewBlockLinear(config.HiddenSize, 3L * config.HiddenSize);
-        dense = factory.NewBlockLinear(config.HiddenSize, config.HiddenSize);
+        query_key_value = factory.NewBlockLinear($"transformer.layers.{layerIndex}.attention.query_key_value", config.HiddenSize, 3L * config.HiddenSize);
+        dense = factory.NewBlockLinear($"transformer.layers.{layerIndex}.attention.dense", config.HiddenSize, config.HiddenSize);
         RegisterComponents();
     }
 

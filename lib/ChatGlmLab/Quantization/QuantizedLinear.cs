@@ -80,12 +80,15 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
 
     /// <summary>
     /// The block-linear factory of a <paramref name="bits"/>-bit model (<see cref="ModuleFactory.BlockLinear"/>): every
-    /// block linear becomes an empty slot via <see cref="Create"/>, with a bias as the float ones have.
+    /// block linear becomes an empty slot via <see cref="Create"/>, with a bias as the float ones have — except those
+    /// <paramref name="keepFloat"/> names, which stay float linears (the layers Freeze trains on a quantized base).
     /// </summary>
-    public static BlockLinearFactory SlotFactory(int bits)
+    public static BlockLinearFactory SlotFactory(int bits, Func<string, bool>? keepFloat = null)
     {
         SymmetricRowQuantization.CheckBits(bits);
-        return (inFeatures, outFeatures, factory) => Create(inFeatures, outFeatures, bits, hasBias: true, factory);
+        return (name, inFeatures, outFeatures, factory) => keepFloat?.Invoke(name) == true
+            ? new Linear(inFeatures, outFeatures, true, factory)
+            : Create(inFeatures, outFeatures, bits, hasBias: true, factory);
     }
 
     /// <summary>Quantizes a float linear's current weight (its bias is kept, frozen).</summary>

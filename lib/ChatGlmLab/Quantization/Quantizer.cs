@@ -21,13 +21,14 @@ public static class Quantizer
     /// quantization_bit, or <paramref name="bits"/> — then recorded in the config, so that a saved config says how
     /// its weights are stored, as upstream's does.
     /// </summary>
-    public static ChatGlmForConditionalGeneration CreateModel(ChatGlmConfig config, ModuleFactory factory, int? bits = null)
+    /// <param name="keepFloat">Block linears (by state-dict prefix) to keep in float, e.g. the ones Freeze trains.</param>
+    public static ChatGlmForConditionalGeneration CreateModel(ChatGlmConfig config, ModuleFactory factory, int? bits = null, Func<string, bool>? keepFloat = null)
     {
         if (config.QuantizationBit is int stored && bits is int requested && stored != requested)
             throw new ArgumentException($"config quantization_bit {stored} conflicts with the requested {requested} bits");
         int chosen = bits ?? config.QuantizationBit
             ?? throw new ArgumentException("the config has no quantization_bit: give the bits, or construct a float model with new ChatGlmForConditionalGeneration");
-        var slots = QuantizedLinear.SlotFactory(chosen);   // checks the bits before the config records them
+        var slots = QuantizedLinear.SlotFactory(chosen, keepFloat);   // checks the bits before the config records them
         config.QuantizationBit = chosen;
         return new ChatGlmForConditionalGeneration(config, factory with { BlockLinear = slots });
     }
