@@ -112,7 +112,9 @@ public sealed class ArgumentSpec
         if (target == typeof(int) && int.TryParse(value, NumberStyles.Integer, culture, out int i)) return i;
         if (target == typeof(long) && long.TryParse(value, NumberStyles.Integer, culture, out long l)) return l;
         if (target == typeof(ulong) && ulong.TryParse(value, NumberStyles.Integer, culture, out ulong u)) return u;
-        if (target == typeof(double) && double.TryParse(value, NumberStyles.Float, culture, out double d)) return d;
+        if (target == typeof(double) && double.TryParse(value, NumberStyles.Float, culture, out double d))
+            // NaN and infinities parse, but no setting means them: they would pass range checks ("nan < 0" is false) and poison the run.
+            return double.IsFinite(d) ? d : throw new CliUsageException($"--{name} takes a finite number, not '{value}'");
         string kind = target == typeof(double) ? "a number" : "an integer";
         throw new CliUsageException($"--{name} takes {kind}, not '{value}'");
     }

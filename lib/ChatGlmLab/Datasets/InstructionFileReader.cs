@@ -21,6 +21,8 @@ public static class InstructionFileReader
     public static LoadResult<InstructionRecord> Read(string path, InstructionColumns? columns = null, bool lenient = false)
     {
         columns ??= InstructionColumns.Default;
+        if (Directory.Exists(path))
+            throw new DataFormatException(path, 0, "is a directory; give the data file inside it");
         if (!File.Exists(path))
             throw new DataFormatException(path, 0, "file not found");
         var bytes = File.ReadAllBytes(path);
@@ -38,8 +40,13 @@ public static class InstructionFileReader
 
     private static void ReadLines(string path, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records)
     {
-        foreach (var (lineNo, line) in TextLines.Read(path))
+        foreach (var (lineNo, line, unreadable) in TextLines.Read(path))
         {
+            if (unreadable != null)
+            {
+                RecordErrorPolicy.Handle(report, lenient, lineNo, unreadable);
+                continue;
+            }
             if (string.IsNullOrWhiteSpace(line))
             {
                 report.Note("blank lines ignored");
@@ -62,6 +69,8 @@ public static class InstructionFileReader
         // A broken array cannot be resynchronised, so malformed JSON is fatal even in lenient mode;
         // the error names the line the parser stopped at.
         var lineStarts = LineStarts(bytes);
+        if (TextLines.InvalidUtf8At(bytes) is int at)
+            throw new DataFormatException(path, LineOf(lineStarts, at), TextLines.InvalidUtf8Reason(bytes, at));
         List<long> elementOffsets;
         try { elementOffsets = TopLevelElementOffsets(bytes); }
         catch (JsonException ex)

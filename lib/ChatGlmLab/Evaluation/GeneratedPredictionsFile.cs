@@ -22,8 +22,8 @@ public static class GeneratedPredictionsFile
             try
             {
                 using var doc = JsonDocument.Parse(line);
-                labels.Add(doc.RootElement.GetProperty("label").GetString() ?? "");
-                predictions.Add(doc.RootElement.GetProperty("predict").GetString() ?? "");
+                labels.Add(StringField(doc.RootElement, "label", path, lineNumber));
+                predictions.Add(StringField(doc.RootElement, "predict", path, lineNumber));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
@@ -31,6 +31,15 @@ public static class GeneratedPredictionsFile
             }
         }
         return (labels, predictions);
+    }
+
+    /// <summary>A field that must be a string: null or a number is not an empty answer, it is a broken file.</summary>
+    private static string StringField(JsonElement record, string name, string path, int line)
+    {
+        var value = record.GetProperty(name);
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new InvalidDataException($"{path}:{line}: \"{name}\" is {value.ValueKind.ToString().ToLowerInvariant()}, not a string; regenerate the predictions");
     }
 
     /// <summary>Writes the file as the Python toolkit does (non-ASCII unescaped).</summary>

@@ -93,7 +93,7 @@ public sealed record TrainingArguments
         Require(Optim is "adamw_hf" or "adamw_torch", $"optim '{Optim}' is not one of adamw_hf, adamw_torch");
         Require(GradientAccumulationSteps >= 1, "gradient_accumulation_steps must be at least 1");
         Require(PerDeviceTrainBatchSize >= 1 && PerDeviceEvalBatchSize >= 1, "batch sizes must be at least 1");
-        Require(LearningRate >= 0, "learning_rate must not be negative");
+        Require(double.IsFinite(LearningRate) && LearningRate >= 0, "learning_rate must be a finite number, not negative");
         Require(WeightDecay >= 0, "weight_decay must not be negative");
         Require(AdamBeta1 is >= 0 and < 1 && AdamBeta2 is >= 0 and < 1, "adam betas must be in [0, 1)");
         Require(AdamEpsilon > 0, "adam_epsilon must be positive");

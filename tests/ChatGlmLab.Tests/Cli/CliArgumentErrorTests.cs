@@ -51,6 +51,13 @@ public sealed class CliArgumentErrorTests
     public void Quantization_bit_must_be_4_or_8(string bits, string message) =>
         AssertUsageError(Train("--quantization_bit", bits), message);
 
+    [Theory]
+    [InlineData("--learning_rate", "nan")]
+    [InlineData("--learning_rate", "Infinity")]
+    [InlineData("--max_grad_norm", "-Infinity")]
+    public void A_number_argument_must_be_finite(string name, string value) =>
+        AssertUsageError(Train(name, value), $"{name} takes a finite number, not '{value}'");
+
     [Fact]
     public void Full_fine_tuning_cannot_train_a_quantized_base() =>
         AssertUsageError(Train("--finetuning_type", "full", "--quantization_bit", "8"), "--quantization_bit cannot be used with --finetuning_type full");

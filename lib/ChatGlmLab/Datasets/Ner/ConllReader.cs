@@ -59,8 +59,17 @@ public static class ConllReader
             report.Kept();
         }
 
-        foreach (var (lineNo, line) in TextLines.Read(path))
+        foreach (var (lineNo, line, unreadable) in TextLines.Read(path))
         {
+            if (unreadable != null && badLine == null)
+            {
+                // The whole sentence is rejected, as for any bad line in it.
+                badLine = lineNo;
+                badReason = unreadable;
+                if (!lenient) RecordErrorPolicy.Handle(report, lenient, lineNo, badReason);
+                continue;
+            }
+            if (unreadable != null) continue;
             if (line.Trim(' ', '\t').Length == 0)
             {
                 Flush();
