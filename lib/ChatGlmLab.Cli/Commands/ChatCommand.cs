@@ -1,4 +1,5 @@
 using ChatGlmLab.Generation;
+using static TorchSharp.torch;
 using ChatGlmLab.Tokenization;
 
 namespace ChatGlmLab.Cli.Commands;
@@ -6,7 +7,8 @@ namespace ChatGlmLab.Cli.Commands;
 /// <summary>
 /// The toolkit's infer.py / cli_demo: a multi-turn chat on stdin/stdout with streamed replies. Each line
 /// is a message; <c>clear</c> resets the history, <c>history</c> lists it, <c>exit</c> (or <c>stop</c>) quits.
-/// Generation defaults are chat()'s (sampling, top_p 0.7, temperature 0.95, max_length 2048).
+/// Generation defaults are chat()'s (sampling, top_p 0.7, temperature 0.95, max_length 2048). Computes in bfloat16 with a
+/// quantized base (as 16-bit weights), float32 otherwise; --bf16 true|false overrides.
 /// </summary>
 public static class ChatCommand
 {
@@ -15,7 +17,8 @@ public static class ChatCommand
             // Accepted for the toolkit's command lines: checkpoints are recognised by their files.
             .With("finetuning_type", typeof(string))
             .With("prompt_template", typeof(string))
-            .With("seed", typeof(long));
+            .With("seed", typeof(long))
+            .With("bf16", typeof(bool));
 
     public static int Run(string[] args, CliContext context)
     {
@@ -28,7 +31,10 @@ public static class ChatCommand
         long? seed = given.Get("seed") is { } s ? (long)ArgumentSpec.Convert("seed", s, typeof(long))! : null;
         var options = given.Bind<GenerationArguments>().Apply(ChatSession.ChatDefaults, seed);
         var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
-        using var model = ChatGlm.LoadPretrained(modelArgs).Model;
+        // bfloat16 compute (oneDNN's AVX512-BF16 kernels; 16-bit embeddings and lm_head): the default with a quantized base,
+        // where float32 tables would hold more memory than the int4 weights themselves; --bf16 true|false decides otherwise.
+        bool bf16 = given.Get("bf16") is { } b ? (bool)ArgumentSpec.Convert("bf16", b, typeof(bool))! : modelArgs.QuantizationBit != null;
+        using var model = ChatGlm.LoadPretrained(modelArgs with { DType = bf16 ? ScalarType.BFloat16 : ScalarType.Float32 }).Model;
         var session = new ChatSession(model, tokenizer) { Template = PromptTemplate.Get(templateName) };
 
         var output = context.Stdout;

@@ -82,7 +82,7 @@ public static class TrainCommand
         // Tokenized examples are cached beside the datasets (or in --cache_dir); --overwrite_cache rebuilds them.
         var cache = new PreprocessingCache(data.PreprocessingCacheDir, data.OverwriteCache, output.WriteLine);
         // Without training: float32 unless bf16 is asked for (fp16 matmuls are not a CPU path), checkpoints merged.
-        var inferenceDType = training.Bf16 && modelArgs.QuantizationBit == null ? ScalarType.BFloat16 : ScalarType.Float32;
+        var inferenceDType = training.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         using var model = training.DoTrain
             ? ModelSetup.LoadForTraining(modelArgs, finetuning, training)
             : ChatGlm.LoadPretrained(modelArgs with { DType = inferenceDType }).Model;
