@@ -466,10 +466,9 @@ public sealed class Trainer : IDisposable
 
     private void CheckOutputDir(string? resumeDir)
     {
-        string dir = Args.OutputDir;
-        if (resumeDir != null || Args.OverwriteOutputDir || !Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return;
-        throw new InvalidOperationException(
-            $"output_dir {dir} already exists and is not empty; set overwrite_output_dir to write into it, or resume_from_checkpoint to continue the run in it");
+        if (resumeDir == null && OutputDirectory.RefusalToWriteInto(Args.OutputDir, Args.OverwriteOutputDir, "output_dir", "overwrite_output_dir",
+                "resume_from_checkpoint to continue the run in it") is { } refusal)
+            throw new InvalidOperationException(refusal);
     }
 
     /// <summary>HF's save_metrics: &lt;split&gt;_results.json, and the same keys merged into all_results.json.</summary>
