@@ -1,11 +1,12 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using ChatGlmLab.Datasets;
 using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Datasets.Synthetic;
 using ChatGlmLab.Evaluation;
 using ChatGlmLab.Experiments;
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Tasks.Ner;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 
 namespace ChatGlmLab.Cli.Commands;
 
@@ -57,6 +58,9 @@ public static class DataCommand
         string input = given.Require("input", "the NER corpus to convert");
         string outputDir = given.Require("output_dir", "where the converted files and dataset_info.json go");
         string name = given.Get("name") ?? Path.GetFileNameWithoutExtension(input).Split('.')[0];
+        // The name becomes file names in output_dir: a path here would write elsewhere ("../x", "/etc/x").
+        if (name.Length == 0 || name is "." or ".." || name.IndexOfAny(['/', '\\', .. Path.GetInvalidFileNameChars()]) >= 0)
+            throw new CliUsageException($"--name '{name}' must be a plain file name (no folder separators, not '.' or '..'): it names the files written in --output_dir");
         var outputs = (given.Get("outputs") ?? string.Join(",", OutputKinds))
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         var unknown = outputs.Where(o => !OutputKinds.Contains(o)).ToList();
@@ -74,10 +78,14 @@ public static class DataCommand
             throw new CliUsageException($"--labels leaves out types of the corpus: {string.Join(", ", missing)}");
 
         var files = outputs.ToDictionary(o => o, o => $"{name}.{o switch { "ner_json" => "ner", _ => o }}.jsonl");
+        // First the input check: --overwrite_output_dir must not replace the corpus being read (x.ner.jsonl in its own folder).
+        foreach (var file in files.Values)
+            if (OutputDirectory.RefusalToOverwriteInput(Path.Combine(outputDir, file), "the output file", input, "--input",
+                    "choose another --output_dir or --name") is { } inputRefusal)
+                throw new CliUsageException(inputRefusal);
+        if (OutputDirectory.RefusalToWriteInto(outputDir, given.GetBool("overwrite_output_dir"), filesWritten: files.Values) is { } refusal)
+            throw new CliUsageException(refusal);
         Directory.CreateDirectory(outputDir);
-        var existing = files.Values.Where(f => File.Exists(Path.Combine(outputDir, f))).ToList();
-        if (existing.Count > 0 && !given.GetBool("overwrite_output_dir"))
-            throw new CliUsageException($"{string.Join(", ", existing)} already exist in {outputDir}; add --overwrite_output_dir to replace them");
 
         var entries = new List<DatasetEntry>();
         foreach (var (kind, file) in files)

@@ -1,4 +1,5 @@
 using ChatGlmLab.Experiments;
+using ChatGlmLab.Runtime;
 
 namespace ChatGlmLab.Cli.Commands;
 
@@ -24,10 +25,9 @@ public static class ExportCommand
         if (modelArgs.QuantizationBit != null)
             throw new CliUsageException("export writes a float checkpoint; drop --quantization_bit (quantize when loading the export instead)");
         string outputDir = given.Require("output_dir", "where the merged model is written");
-        if (Path.GetFullPath(outputDir) == Path.GetFullPath(modelArgs.ModelNameOrPath))
-            throw new CliUsageException("--output_dir must differ from --model_name_or_path");
-        if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any() && !given.GetBool("overwrite_output_dir"))
-            throw new CliUsageException($"--output_dir {outputDir} already exists and is not empty; add --overwrite_output_dir");
+        // The input check first: with --overwrite_output_dir, an output_dir that is the base model would otherwise pass.
+        if (Deployment.InputRefusal(modelArgs, outputDir, "--") is { } inputRefusal) throw new CliUsageException(inputRefusal);
+        if (OutputDirectory.RefusalToWriteInto(outputDir, given.GetBool("overwrite_output_dir")) is { } refusal) throw new CliUsageException(refusal);
 
         var copied = Deployment.Export(modelArgs, outputDir);
 

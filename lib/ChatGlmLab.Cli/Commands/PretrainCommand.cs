@@ -1,6 +1,7 @@
 using ChatGlmLab.Adapters;
 using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Tokenization;
 using ChatGlmLab.Training;
 using TorchSharp;
@@ -53,8 +54,9 @@ public static class PretrainCommand
         try { training.Validate(); }
         catch (ArgumentException e) { throw new CliUsageException(e.Message); }
         string outputDir = training.OutputDir;
-        if (training.ResumeFromCheckpoint == null && !training.OverwriteOutputDir && Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any())
-            throw new CliUsageException($"--output_dir {outputDir} already exists and is not empty; add --overwrite_output_dir, or --resume_from_checkpoint to continue the run");
+        if (training.ResumeFromCheckpoint == null
+            && OutputDirectory.RefusalToWriteInto(outputDir, training.OverwriteOutputDir, alternative: "--resume_from_checkpoint to continue the run") is { } refusal)
+            throw new CliUsageException(refusal);
 
         var texts = ReadCorpus(corpusPath, given.Get("text_field") ?? "text");
         if (given.GetInt("max_samples") is { } maxSamples) texts = texts.Take(maxSamples).ToList();

@@ -5,6 +5,7 @@ using ChatGlmLab.Evaluation;
 using ChatGlmLab.Generation;
 using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Training;
 using static TorchSharp.torch;
 
@@ -56,9 +57,9 @@ public static class TrainCommand
             throw new CliUsageException("--do_predict needs --predict_with_generate (this kit predicts by generating answers)");
         if (training.DoTrain && (evaluates || training.DoPredict) && data.DevRatio <= 0)
             throw new CliUsageException("with --do_train, evaluation and prediction use the dev split: give --dev_ratio (e.g. 0.01)");
-        if (training.DoTrain && training.ResumeFromCheckpoint == null && !training.OverwriteOutputDir
-            && Directory.Exists(training.OutputDir) && Directory.EnumerateFileSystemEntries(training.OutputDir).Any())
-            throw new CliUsageException($"--output_dir {training.OutputDir} already exists and is not empty; add --overwrite_output_dir, or --resume_from_checkpoint to continue the run");
+        if (training.DoTrain && training.ResumeFromCheckpoint == null
+            && OutputDirectory.RefusalToWriteInto(training.OutputDir, training.OverwriteOutputDir, alternative: "--resume_from_checkpoint to continue the run") is { } refusal)
+            throw new CliUsageException(refusal);
 
         // Data: the registry's datasets, max_samples each; a dev split only when training.
         var split = InstructionDatasetLoader.Load(new InstructionDatasetRequest(data.Dataset!)

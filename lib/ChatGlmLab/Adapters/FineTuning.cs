@@ -95,22 +95,12 @@ public static class FineTuning
     /// <summary>Freeze/full outputs: a state dict of some (or all) parameters, loaded by name (strict on names and shapes).</summary>
     public static void LoadTrainedParameters(ChatGlmForConditionalGeneration model, string dir)
     {
-        var files = CheckpointLoader.FindWeightFiles(dir);
         var targets = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-        using var _ = no_grad();
-        foreach (var path in files)
+        StateDictCopy.Into(targets, CheckpointLoader.FindWeightFiles(dir), dir, new StateDictCopyOptions
         {
-            using var file = CheckpointLoader.Open(path);
-            foreach (var t in file.Tensors)
-            {
-                if (CheckpointLoader.IsIgnoredKey(t.Name)) continue;
-                if (!targets.TryGetValue(t.Name, out var target))
-                    throw new InvalidDataException($"{path}: key '{t.Name}' is not a parameter of the model");
-                if (!target.shape.SequenceEqual(t.Shape))
-                    throw new InvalidDataException($"{path}: '{t.Name}' has shape [{string.Join(", ", t.Shape)}], the model expects [{string.Join(", ", target.shape)}]");
-                using var value = t.Read();
-                target.copy_(value);
-            }
-        }
+            Ignore = CheckpointLoader.IsIgnoredKey,
+            AllowMissing = true,   // Freeze saves only the parameters it trained
+            Fix = "a Freeze/full checkpoint holds parameters of the base model it was trained on: is --model_name_or_path that model?",
+        });
     }
 }

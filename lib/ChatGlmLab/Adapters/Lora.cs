@@ -140,29 +140,15 @@ public static class Lora
             ?? throw new FileNotFoundException($"no LoRA weights in {dir}: looked for {string.Join(", ", WeightFiles)}");
         if (!Adapters(model).Any()) Inject(model, config.Targets, config.Rank, config.Alpha, config.Dropout);
 
-        var targets = Adapters(model).ToDictionary(a => a.Name, a => a.Module);
-        var seen = new HashSet<string>();
-        using var file = CheckpointLoader.Open(weights);
-        using var _ = no_grad();
-        foreach (var t in file.Tensors)
+        // The model's adapters under PEFT's key names are the targets; keys without PEFT's prefix are unexpected.
+        StateDictCopy.Into(AdapterStateDict(model), [weights], weights, new StateDictCopyOptions
         {
-            if (!t.Name.StartsWith(PeftPrefix, StringComparison.Ordinal))
-                throw new InvalidDataException($"{weights}: key '{t.Name}' is not a PEFT adapter key (expected the prefix '{PeftPrefix}')");
-            string key = t.Name[PeftPrefix.Length..].Replace(".lora_A.default.", ".lora_A.").Replace(".lora_B.default.", ".lora_B.");
-            string module = key.EndsWith(".lora_A.weight") ? key[..^".lora_A.weight".Length]
-                : key.EndsWith(".lora_B.weight") ? key[..^".lora_B.weight".Length]
-                : throw new InvalidDataException($"{weights}: unexpected key '{t.Name}'");
-            if (!targets.TryGetValue(module, out var lora))
-                throw new InvalidDataException($"{weights}: key '{t.Name}' adapts '{module}', which the base model has no LoRA layer for (wrong base model?)");
-            var target = key.EndsWith(".lora_A.weight") ? lora.lora_A.weight : lora.lora_B.weight;
-            if (!target.shape.SequenceEqual(t.Shape))
-                throw new InvalidDataException($"{weights}: '{t.Name}' has shape [{string.Join(", ", t.Shape)}], the model expects [{string.Join(", ", target.shape)}] (adapter made for another base model or rank?)");
-            using var value = t.Read();
-            target.copy_(value);
-            seen.Add(key);
-        }
-        var missing = targets.Keys.SelectMany(m => new[] { m + ".lora_A.weight", m + ".lora_B.weight" }).Where(k => !seen.Contains(k)).ToList();
-        if (missing.Count > 0)
-            throw new InvalidDataException($"{weights}: missing adapter weights: {string.Join(", ", missing)}");
+            TargetKey = WithoutAdapterName,
+            Fix = $"a PEFT LoRA file holds {PeftPrefix}<module>.lora_A/lora_B.weight for the base model's LoRA layers: was it made for another base model or rank?",
+        });
     }
+
+    /// <summary>Newer PEFT files name the adapter in the key (".lora_A.default.weight"); the kit has one adapter per layer.</summary>
+    private static string WithoutAdapterName(string peftKey) =>
+        peftKey.Replace(".lora_A.default.", ".lora_A.").Replace(".lora_B.default.", ".lora_B.");
 }

@@ -57,22 +57,11 @@ public static class PrefixTuning
         Attach(model, preSeqLen, config.PrefixProjection ?? false);
 
         string weights = FindWeights(dir);
-        var targets = model.transformer.prefix_encoder!.named_parameters().ToDictionary(p => KeyPrefix + p.name, p => p.parameter);
-        var seen = new HashSet<string>();
-        using var file = CheckpointLoader.Open(weights);
-        using var _ = no_grad();
-        foreach (var t in file.Tensors)
+        var targets = model.transformer.prefix_encoder!.named_parameters().ToDictionary(p => KeyPrefix + p.name, p => (Tensor)p.parameter);
+        StateDictCopy.Into(targets, [weights], weights, new StateDictCopyOptions
         {
-            if (!targets.TryGetValue(t.Name, out var target))
-                throw new InvalidDataException($"{weights}: unexpected key '{t.Name}' (a P-Tuning checkpoint holds only {KeyPrefix}*; pre_seq_len/prefix_projection in config.json must match the weights)");
-            if (!target.shape.SequenceEqual(t.Shape))
-                throw new InvalidDataException($"{weights}: '{t.Name}' has shape [{string.Join(", ", t.Shape)}], the model expects [{string.Join(", ", target.shape)}]");
-            using var value = t.Read();
-            target.copy_(value);
-            seen.Add(t.Name);
-        }
-        var missing = targets.Keys.Where(k => !seen.Contains(k)).ToList();
-        if (missing.Count > 0) throw new InvalidDataException($"{weights}: missing keys: {string.Join(", ", missing)}");
+            Fix = $"a P-Tuning checkpoint holds only {KeyPrefix}*, shaped by pre_seq_len/prefix_projection in its config.json: do they match the weights?",
+        });
     }
 
     private static string FindWeights(string dir)

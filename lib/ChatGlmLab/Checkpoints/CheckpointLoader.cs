@@ -73,61 +73,29 @@ public static class CheckpointLoader
         return result;
     }
 
-    /// <summary>Where a checkpoint tensor goes; the default copies into the parameter of the same name.</summary>
+    /// <summary>Where a checkpoint tensor goes when the module stores it differently; returns true when it consumed the tensor.</summary>
     public delegate bool TensorSink(CheckpointTensor source, Tensor value);
 
     /// <summary>
-    /// Loads every weight file of <paramref name="modelDir"/> into <paramref name="module"/>.
-    /// <paramref name="customSink"/> may take tensors the module stores differently (e.g. quantizing
-    /// a float weight on load); it returns true when it consumed the tensor and names the keys it
-    /// fills through <paramref name="customKeys"/>. A sink that fills a key without being handed a
-    /// tensor of that name (e.g. the scale computed while quantizing a float weight) adds that key to
-    /// <paramref name="customFilled"/>, which counts as loaded.
+    /// Loads every weight file of <paramref name="modelDir"/> into <paramref name="module"/> (parameters and buffers, by
+    /// state-dict key; see <see cref="StateDictCopy"/>). <paramref name="customSink"/> may take tensors the module stores
+    /// differently (e.g. quantizing a float weight on load); it returns true when it consumed the tensor and names the keys it
+    /// fills through <paramref name="customKeys"/>. A sink that fills a key without being handed a tensor of that name (e.g.
+    /// the scale computed while quantizing a float weight) adds that key to <paramref name="customFilled"/>, which counts as loaded.
     /// </summary>
     public static CheckpointLoadReport LoadInto(nn.Module module, string modelDir, TensorSink? customSink = null, ISet<string>? customKeys = null,
         ISet<string>? customFilled = null)
     {
-        var targets = new Dictionary<string, Tensor>();
-        foreach (var (name, p) in module.named_parameters()) targets[name] = p;
-        foreach (var (name, b) in module.named_buffers()) targets[name] = b;
-
-        var loaded = new HashSet<string>();
-        var unexpected = new List<string>();
         var files = FindWeightFiles(modelDir);
-        using (no_grad())
+        var result = StateDictCopy.Into(StateDictCopy.Targets(module), files, modelDir, new StateDictCopyOptions
         {
-            foreach (var path in files)
-            {
-                using var file = Open(path);
-                foreach (var t in file.Tensors)
-                {
-                    if (IsIgnoredKey(t.Name)) continue;
-                    using var scope = NewDisposeScope();
-                    if (customSink != null && customKeys != null && customKeys.Contains(t.Name))
-                    {
-                        if (customSink(t, t.Read())) { loaded.Add(t.Name); continue; }
-                    }
-                    if (!targets.TryGetValue(t.Name, out var target)) { unexpected.Add($"{t.Name} (in {System.IO.Path.GetFileName(path)})"); continue; }
-                    if (!target.shape.SequenceEqual(t.Shape))
-                        throw new InvalidDataException(
-                            $"{path}: '{t.Name}' has shape [{string.Join(", ", t.Shape)}] but the model expects [{string.Join(", ", target.shape)}] (does config.json match the weights?)");
-                    target.copy_(t.Read());
-                    loaded.Add(t.Name);
-                }
-            }
-        }
-
-        if (customFilled != null) loaded.UnionWith(customFilled);
-        var expected = targets.Keys.Concat(customKeys ?? Enumerable.Empty<string>()).ToHashSet();
-        var missing = expected.Where(k => !loaded.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
-        if (missing.Count > 0 || unexpected.Count > 0)
-        {
-            var parts = new List<string>();
-            if (missing.Count > 0) parts.Add($"missing keys ({missing.Count}): {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", ..." : "")}");
-            if (unexpected.Count > 0) parts.Add($"unexpected keys ({unexpected.Count}): {string.Join(", ", unexpected.Take(20))}{(unexpected.Count > 20 ? ", ..." : "")}");
-            throw new InvalidDataException($"{modelDir}: weights do not match the model: {string.Join("; ", parts)}");
-        }
-        return new CheckpointLoadReport(files, loaded.Count);
+            Ignore = IsIgnoredKey,
+            Fix = "does config.json match the weights?",
+            CustomKeys = customSink != null && customKeys != null ? customKeys.ToHashSet(StringComparer.Ordinal) : null,
+            CustomSink = customSink,
+            CustomFilled = customFilled,   // filled by the sink during the copy: read after it
+        });
+        return new CheckpointLoadReport(files, result.Loaded.Count);
     }
 }
 

@@ -21,7 +21,7 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
 {
     private readonly Grounding _grounding = new(builder, parser);
 
-    public static IReadOnlyList<TypedSpan> Gold(NerExample e) => e.Entities.Select(x => new TypedSpan(x.Type, x.Start, x.End)).ToList();
+    public static IReadOnlyList<TypedSpan> Gold(NerExample e) => EntityScoring.Spans(e.Entities);
 
     /// <summary>
     /// Scores predictions made for <paramref name="records"/> (built from <paramref name="examples"/> by the builder, in order).
@@ -35,7 +35,7 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
         {
             var example = examples[sentence.Key];
             var answers = sentence.Select(x => NerTurnAnswer.From(x.Record, x.Prediction)).ToList();
-            Score(scorer, example, parser.ParseThreeTurn(example.Text, answers));
+            EntityScoring.AddSentence(scorer, example.Entities, parser.ParseThreeTurn(example.Text, answers));
         }
         return scorer.Result();
     }
@@ -96,17 +96,10 @@ public sealed class NerEvaluation(NerInstructionBuilder builder, NerAnswerParser
             perSentence[s].Add(new NerTurnAnswer(NerTurnKind.Positions, answer, type, mention));
         }
         var scorer = new EntityScorer();
-        for (int s = 0; s < texts.Count; s++) Score(scorer, examples[s], parser.ParseThreeTurn(texts[s], perSentence[s]));
+        for (int s = 0; s < texts.Count; s++) EntityScoring.AddSentence(scorer, examples[s].Entities, parser.ParseThreeTurn(texts[s], perSentence[s]));
         return scorer.Result();
     }
 
     private char GroundingSeparator() => builder.Options.Separator.Length == 1 ? builder.Options.Separator[0]
         : throw new NotSupportedException($"grounded decoding needs a one-character separator, not '{builder.Options.Separator}'");
-
-    private static void Score(EntityScorer scorer, NerExample example, NerParseResult parsed)
-    {
-        scorer.Add(Gold(example), parsed.Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End)));
-        scorer.AddUnparsableAnswers(parsed.UnparsableAnswers);
-        scorer.AddMisalignedPositions(parsed.PositionMismatches + parsed.PositionsOutsideText);
-    }
 }

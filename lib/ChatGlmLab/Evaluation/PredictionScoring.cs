@@ -45,20 +45,17 @@ public static class PredictionScoring
         var scorer = new EntityScorer();
         for (int s = 0; s < predicted.Count; s++)
         {
-            IEnumerable<TypedSpan> gold;
+            IReadOnlyList<NerEntity> gold;
             if (goldExamples != null)
             {
                 if (s >= goldExamples.Count)
                     throw new InvalidDataException($"the NER file has {goldExamples.Count} sentences but the records have more ({predicted.Count})");
                 if (goldExamples[s].Text != predicted[s].Text)
                     throw new InvalidDataException($"sentence {s + 1} of the NER file differs from the records' sentence: '{goldExamples[s].Text}' vs '{predicted[s].Text}'");
-                gold = goldExamples[s].Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End));
+                gold = goldExamples[s].Entities;
             }
-            else gold = goldFromRecords[s].Result.Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End));
-            var result = predicted[s].Result;
-            scorer.Add(gold, result.Entities.Select(e => new TypedSpan(e.Type, e.Start, e.End)));
-            scorer.AddUnparsableAnswers(result.UnparsableAnswers);
-            scorer.AddMisalignedPositions(result.PositionMismatches + result.PositionsOutsideText);
+            else gold = goldFromRecords[s].Result.Entities;
+            EntityScoring.AddSentence(scorer, gold, predicted[s].Result);
         }
         var entities = scorer.Result();
         // Same scale as the toolkit's metrics (×100, 4 decimals).

@@ -1,3 +1,4 @@
+using ChatGlmLab.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -92,39 +93,23 @@ public sealed class AdamW
     /// <summary>Restores a <see cref="StateDict"/> (strict: every parameter present with the same shape) and the step count.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, int stepCount, string source)
     {
-        using var _ = no_grad();
-        foreach (var p in Parameters)
+        StateDictCopy.Into(StateDict(), state, source, new StateDictCopyOptions
         {
-            Copy(p.Master, "param." + p.Name);
-            Copy(p.ExpAvg, "exp_avg." + p.Name);
-            Copy(p.ExpAvgSq, "exp_avg_sq." + p.Name);
-            p.CopyMasterToParameter();
-        }
-        int expected = Parameters.Count * 3;
-        if (state.Count != expected)
-            throw new InvalidDataException($"{source}: optimizer state has {state.Count} tensors, this model's trainable parameters need {expected} (different fine-tuning method?)");
+            Fix = "the optimizer state holds param/exp_avg/exp_avg_sq of the trainable parameters: was the checkpoint written for another fine-tuning method?",
+        });
+        foreach (var p in Parameters) p.CopyMasterToParameter();
         StepCount = stepCount;
-
-        void Copy(Tensor target, string key)
-        {
-            if (!state.TryGetValue(key, out var value))
-                throw new InvalidDataException($"{source}: optimizer state has no '{key}' (was the checkpoint written for another fine-tuning method?)");
-            if (!value.shape.SequenceEqual(target.shape))
-                throw new InvalidDataException($"{source}: '{key}' has shape [{string.Join(", ", value.shape)}], expected [{string.Join(", ", target.shape)}]");
-            target.copy_(value);
-        }
     }
 
     /// <summary>Restores only the parameter values of a state dict (load_best_model_at_end).</summary>
     public void LoadParameterValues(IReadOnlyDictionary<string, Tensor> state, string source)
     {
-        using var _ = no_grad();
-        foreach (var p in Parameters)
+        var masters = Parameters.ToDictionary(p => "param." + p.Name, p => p.Master);
+        StateDictCopy.Into(masters, state, source, new StateDictCopyOptions
         {
-            if (!state.TryGetValue("param." + p.Name, out var value))
-                throw new InvalidDataException($"{source}: no values for '{p.Name}'");
-            p.Master.copy_(value);
-            p.CopyMasterToParameter();
-        }
+            AllowUnexpected = true,   // the moments (exp_avg, exp_avg_sq) stay as they are
+            Fix = "the best checkpoint's optimizer state must hold the values of this run's trainable parameters",
+        });
+        foreach (var p in Parameters) p.CopyMasterToParameter();
     }
 }

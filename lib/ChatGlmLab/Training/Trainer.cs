@@ -96,121 +96,154 @@ public sealed class Trainer : IDisposable
         var source = _trainSource ?? throw new InvalidOperationException("no training data (trainSource is null)");
         if (Args.EvaluationStrategy != "no" && _evalSource == null)
             throw new InvalidOperationException($"evaluation_strategy is '{Args.EvaluationStrategy}' but there is no evaluation data (evalSource is null)");
-        string outputDir = Args.OutputDir;
-        string? resumeDir = ResolveResumeCheckpoint();
-        CheckOutputDir(resumeDir);
-        Directory.CreateDirectory(outputDir);
-        TrainingCheckpoints.RemoveIncomplete(outputDir);
-
-        int batches = source.BatchCount;
-        if (batches <= 0) throw new InvalidOperationException("the training source has no batches");
-        int accumulation = Args.GradientAccumulationSteps;
-        // HF's step arithmetic: floor(batches / accumulation) updates per epoch (at least one).
-        int updatesPerEpoch = Math.Max(batches / accumulation, 1);
-        int batchesPerEpoch = Math.Min(batches, updatesPerEpoch * accumulation);
-        int maxSteps = Args.MaxSteps > 0 ? Args.MaxSteps : (int)Math.Ceiling(Args.NumTrainEpochs * updatesPerEpoch);
-        int numEpochs = Args.MaxSteps > 0 ? (maxSteps + updatesPerEpoch - 1) / updatesPerEpoch : (int)Math.Ceiling(Args.NumTrainEpochs);
-        var schedule = LearningRateSchedule.For(Args, maxSteps);
-
-        State = new TrainerState { MaxSteps = maxSteps, NumTrainEpochs = numEpochs };
-        if (resumeDir != null) Resume(resumeDir);
-        int startStep = State.GlobalStep;
-        int startEpoch = startStep / updatesPerEpoch;
-        int updatesDoneInStartEpoch = startStep % updatesPerEpoch;
-
-        _log = new TrainerLogWriter(outputDir, startFresh: resumeDir == null);
-        _tensorBoard ??= new TensorBoardLogger(Args.LoggingDir ?? TensorBoardLogger.DefaultLogDir(outputDir));
-        var bar = new ConsoleProgressBar(maxSteps, startStep, Args.DisableTqdm);
-        ProcessMemory.ResetPeak();
-        _runClock = Stopwatch.StartNew();
-        _stepsThisRun = 0;
-
-        var history = new List<StepLoss>();
-        long tokens = 0, rows = 0;
-        double lossSinceLog = 0;
-        int stepsSinceLog = 0;
-        string? lastCheckpoint = resumeDir ?? TrainingCheckpoints.Latest(outputDir);
-        bool done = State.GlobalStep >= maxSteps;
+        var run = StartRun(source);
+        int startEpoch = run.StartStep / run.Plan.UpdatesPerEpoch;
+        // Resuming: the updates of the start epoch done before the checkpoint are skipped, batch for batch.
+        int updatesDoneInStartEpoch = run.StartStep % run.Plan.UpdatesPerEpoch;
+        bool done = State.GlobalStep >= run.Plan.MaxSteps;
         _model.train();
         var previousRunner = _model.transformer.LayerRunner;
         _model.transformer.LayerRunner = Args.GradientCheckpointing ? GradientCheckpointing.Run : ScopedLayers.Run;
         try
         {
-            for (int epoch = startEpoch; epoch < numEpochs && !done; epoch++)
+            for (int epoch = startEpoch; epoch < run.Plan.NumEpochs && !done; epoch++)
             {
-                using var batchIterator = source.Batches(epoch, Args.Seed).GetEnumerator();
-                int skip = epoch == startEpoch ? updatesDoneInStartEpoch * accumulation : 0;
-                double stepLoss = 0;
-                IReadOnlyDictionary<string, double>? evalMetrics = null;
-                for (int i = 0; i < batchesPerEpoch; i++)
-                {
-                    int stepStart = i / accumulation * accumulation;
-                    int microBatchesInStep = Math.Min(accumulation, batchesPerEpoch - stepStart);
-                    using (var scope = NewDisposeScope())
-                    {
-                        // The batch is created inside the scope, so its tensors go with it.
-                        if (!batchIterator.MoveNext())
-                            throw new InvalidDataException($"the training source yielded {i} batches in epoch {epoch} but reports {batches}");
-                        if (i < skip) continue;   // resuming: these batches were trained on before the checkpoint
-                        var batch = batchIterator.Current;
-                        double loss = ForwardBackward(batch, microBatchesInStep);
-                        if (!double.IsFinite(loss))
-                        {
-                            bar.Finish();
-                            throw new NonFiniteLossException(
-                                $"Training stopped: the loss is {loss} at step {State.GlobalStep + 1} (epoch {epoch}, batch {i}). " +
-                                (lastCheckpoint != null
-                                    ? $"The last good checkpoint is {lastCheckpoint}; resume from it with a lower learning_rate, or check the data."
-                                    : "No checkpoint was saved before it; lower learning_rate or check the data."),
-                                State.GlobalStep + 1, loss, lastCheckpoint);
-                        }
-                        stepLoss += loss / microBatchesInStep;
-                        tokens += batch.Tokens;
-                        rows += batch.Rows;
-                        State.TotalFlos += 6.0 * batch.Tokens * _nonEmbeddingParameters;
-                    }
-                    if (i + 1 - stepStart < microBatchesInStep) continue;
-
-                    double learningRate = schedule.LearningRateAt(State.GlobalStep);
-                    OptimizerStep(learningRate);
-                    State.GlobalStep++;
-                    _stepsThisRun++;
-                    State.Epoch = epoch + (double)(i + 1) / batchesPerEpoch;
-                    history.Add(new StepLoss(State.GlobalStep, stepLoss, learningRate));
-                    lossSinceLog += stepLoss;
-                    stepsSinceLog++;
-                    double nextLearningRate = schedule.LearningRateAt(State.GlobalStep);
-
-                    if (State.GlobalStep % Args.LoggingSteps == 0 || (Args.LoggingFirstStep && State.GlobalStep == 1))
-                    {
-                        // HF logs the mean loss since the last log, rounded to 4 digits, and the rate of the next update.
-                        Log(new() { ["loss"] = Math.Round(lossSinceLog / stepsSinceLog, 4), ["learning_rate"] = nextLearningRate });
-                        lossSinceLog = 0;
-                        stepsSinceLog = 0;
-                    }
-                    evalMetrics = null;
-                    if (Args.EvaluationStrategy == "steps" && State.GlobalStep % Args.EffectiveEvalSteps == 0)
-                        evalMetrics = EvaluateAndLog();
-                    if (Args.SaveStrategy == "steps" && State.GlobalStep % Args.SaveSteps == 0)
-                        lastCheckpoint = SaveCheckpoint(evalMetrics);
-
-                    bar.Update(State.GlobalStep, stepLoss, nextLearningRate, force: State.GlobalStep >= maxSteps);
-                    StepCompleted?.Invoke(new TrainerStepInfo(State.GlobalStep, maxSteps, stepLoss, learningRate, State.Epoch));
-                    stepLoss = 0;
-                    cancellation.ThrowIfCancellationRequested();
-                    if (State.GlobalStep >= maxSteps) { done = true; break; }
-                }
-                if (Args.EvaluationStrategy == "epoch") evalMetrics = EvaluateAndLog();
-                if (Args.SaveStrategy == "epoch") lastCheckpoint = SaveCheckpoint(evalMetrics);
+                done = TrainEpoch(source, run, epoch, skip: epoch == startEpoch ? updatesDoneInStartEpoch * run.Plan.Accumulation : 0, cancellation);
+                if (Args.EvaluationStrategy == "epoch") run.EvalMetrics = EvaluateAndLog();
+                if (Args.SaveStrategy == "epoch") run.LastCheckpoint = SaveCheckpoint(run.EvalMetrics);
             }
         }
         finally
         {
             _model.transformer.LayerRunner = previousRunner;
         }
-        bar.Finish();
-        double seconds = _runClock.Elapsed.TotalSeconds;
+        run.Bar.Finish();
+        return FinishRun(run, _runClock.Elapsed.TotalSeconds);
+    }
 
+    /// <summary>What one call of <see cref="Train"/> carries from step to step.</summary>
+    private sealed class Run(StepPlan plan, LearningRateSchedule schedule, ConsoleProgressBar bar, int startStep)
+    {
+        public StepPlan Plan { get; } = plan;
+        public LearningRateSchedule Schedule { get; } = schedule;
+        public ConsoleProgressBar Bar { get; } = bar;
+        public int StartStep { get; } = startStep;
+        public List<StepLoss> History { get; } = [];
+        public long Tokens, Rows;
+        public double LossSinceLog;
+        public int StepsSinceLog;
+        /// <summary>Named in the error when the loss stops being finite.</summary>
+        public string? LastCheckpoint;
+        /// <summary>The evaluation of the current update (or epoch end), for the checkpoint's best-model bookkeeping.</summary>
+        public IReadOnlyDictionary<string, double>? EvalMetrics;
+    }
+
+    /// <summary>Setup: output_dir checks, the step plan, the trainer state (restored when resuming), logs and clocks.</summary>
+    private Run StartRun(IBatchSource source)
+    {
+        string outputDir = Args.OutputDir;
+        string? resumeDir = ResolveResumeCheckpoint();
+        CheckOutputDir(resumeDir);
+        Directory.CreateDirectory(outputDir);
+        TrainingCheckpoints.RemoveIncomplete(outputDir);
+
+        var plan = StepPlan.For(source.BatchCount, Args);
+        var schedule = LearningRateSchedule.For(Args, plan.MaxSteps);
+        State = new TrainerState { MaxSteps = plan.MaxSteps, NumTrainEpochs = plan.NumEpochs };
+        if (resumeDir != null) Resume(resumeDir);
+
+        _log = new TrainerLogWriter(outputDir, startFresh: resumeDir == null);
+        _tensorBoard ??= new TensorBoardLogger(Args.LoggingDir ?? TensorBoardLogger.DefaultLogDir(outputDir));
+        var bar = new ConsoleProgressBar(plan.MaxSteps, State.GlobalStep, Args.DisableTqdm);
+        ProcessMemory.ResetPeak();
+        _runClock = Stopwatch.StartNew();
+        _stepsThisRun = 0;
+        return new Run(plan, schedule, bar, State.GlobalStep) { LastCheckpoint = resumeDir ?? TrainingCheckpoints.Latest(outputDir) };
+    }
+
+    /// <summary>One epoch's batches: accumulate micro-batches, update every accumulation steps. True when max_steps is reached.</summary>
+    private bool TrainEpoch(IBatchSource source, Run run, int epoch, int skip, CancellationToken cancellation)
+    {
+        var plan = run.Plan;
+        using var batchIterator = source.Batches(epoch, Args.Seed).GetEnumerator();
+        double stepLoss = 0;
+        run.EvalMetrics = null;
+        for (int i = 0; i < plan.BatchesPerEpoch; i++)
+        {
+            int stepStart = i / plan.Accumulation * plan.Accumulation;
+            int microBatchesInStep = Math.Min(plan.Accumulation, plan.BatchesPerEpoch - stepStart);
+            using (var scope = NewDisposeScope())
+            {
+                // The batch is created inside the scope, so its tensors go with it.
+                if (!batchIterator.MoveNext())
+                    throw new InvalidDataException($"the training source yielded {i} batches in epoch {epoch} but reports {plan.Batches}");
+                if (i < skip) continue;   // resuming: these batches were trained on before the checkpoint
+                stepLoss += TrainMicroBatch(batchIterator.Current, run, microBatchesInStep, epoch, i) / microBatchesInStep;
+            }
+            if (i + 1 - stepStart < microBatchesInStep) continue;
+
+            CompleteUpdate(run, stepLoss, epoch, i);
+            stepLoss = 0;
+            cancellation.ThrowIfCancellationRequested();
+            if (State.GlobalStep >= plan.MaxSteps) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Forward and backward of one micro-batch; stops the run on a loss that is not finite, naming the last good checkpoint.</summary>
+    private double TrainMicroBatch(TrainingBatch batch, Run run, int microBatchesInStep, int epoch, int batchIndex)
+    {
+        double loss = ForwardBackward(batch, microBatchesInStep);
+        if (!double.IsFinite(loss))
+        {
+            run.Bar.Finish();
+            throw new NonFiniteLossException(
+                $"Training stopped: the loss is {loss} at step {State.GlobalStep + 1} (epoch {epoch}, batch {batchIndex}). " +
+                (run.LastCheckpoint != null
+                    ? $"The last good checkpoint is {run.LastCheckpoint}; resume from it with a lower learning_rate, or check the data."
+                    : "No checkpoint was saved before it; lower learning_rate or check the data."),
+                State.GlobalStep + 1, loss, run.LastCheckpoint);
+        }
+        run.Tokens += batch.Tokens;
+        run.Rows += batch.Rows;
+        State.TotalFlos += 6.0 * batch.Tokens * _nonEmbeddingParameters;
+        return loss;
+    }
+
+    /// <summary>The optimizer update that ends an accumulation, then logging, evaluation and the checkpoint due at this step.</summary>
+    private void CompleteUpdate(Run run, double stepLoss, int epoch, int batchIndex)
+    {
+        double learningRate = run.Schedule.LearningRateAt(State.GlobalStep);
+        OptimizerStep(learningRate);
+        State.GlobalStep++;
+        _stepsThisRun++;
+        State.Epoch = epoch + (double)(batchIndex + 1) / run.Plan.BatchesPerEpoch;
+        run.History.Add(new StepLoss(State.GlobalStep, stepLoss, learningRate));
+        run.LossSinceLog += stepLoss;
+        run.StepsSinceLog++;
+        double nextLearningRate = run.Schedule.LearningRateAt(State.GlobalStep);
+
+        if (State.GlobalStep % Args.LoggingSteps == 0 || (Args.LoggingFirstStep && State.GlobalStep == 1))
+        {
+            // HF logs the mean loss since the last log, rounded to 4 digits, and the rate of the next update.
+            Log(new() { ["loss"] = Math.Round(run.LossSinceLog / run.StepsSinceLog, 4), ["learning_rate"] = nextLearningRate });
+            run.LossSinceLog = 0;
+            run.StepsSinceLog = 0;
+        }
+        run.EvalMetrics = null;
+        if (Args.EvaluationStrategy == "steps" && State.GlobalStep % Args.EffectiveEvalSteps == 0)
+            run.EvalMetrics = EvaluateAndLog();
+        if (Args.SaveStrategy == "steps" && State.GlobalStep % Args.SaveSteps == 0)
+            run.LastCheckpoint = SaveCheckpoint(run.EvalMetrics);
+
+        run.Bar.Update(State.GlobalStep, stepLoss, nextLearningRate, force: State.GlobalStep >= run.Plan.MaxSteps);
+        StepCompleted?.Invoke(new TrainerStepInfo(State.GlobalStep, run.Plan.MaxSteps, stepLoss, learningRate, State.Epoch));
+    }
+
+    /// <summary>After the last update: the best model's values (load_best_model_at_end), the run's metrics, and the toolkit's output files.</summary>
+    private TrainResult FinishRun(Run run, double seconds)
+    {
+        string outputDir = Args.OutputDir;
         if (Args.LoadBestModelAtEnd && State.BestModelCheckpoint is { } best && Directory.Exists(best))
         {
             using var scope = NewDisposeScope();
@@ -219,11 +252,11 @@ public sealed class Trainer : IDisposable
             foreach (var t in state.Values) t.Dispose();
         }
 
-        double trainLoss = history.Count > 0 ? history.Average(h => h.Loss) : 0;
+        double trainLoss = run.History.Count > 0 ? run.History.Average(h => h.Loss) : 0;
         var summary = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["train_runtime"] = Math.Round(seconds, 4),
-            ["train_samples_per_second"] = Math.Round(rows / Math.Max(seconds, 1e-9), 3),
+            ["train_samples_per_second"] = Math.Round(run.Rows / Math.Max(seconds, 1e-9), 3),
             ["train_steps_per_second"] = Math.Round(_stepsThisRun / Math.Max(seconds, 1e-9), 3),
             ["total_flos"] = State.TotalFlos,
             ["train_loss"] = trainLoss,
@@ -233,8 +266,8 @@ public sealed class Trainer : IDisposable
         var metrics = new SortedDictionary<string, double>(summary, StringComparer.Ordinal)
         {
             ["epoch"] = State.Epoch,
-            ["train_tokens"] = tokens,
-            ["train_tokens_per_second"] = Math.Round(tokens / Math.Max(seconds, 1e-9), 3),
+            ["train_tokens"] = run.Tokens,
+            ["train_tokens_per_second"] = Math.Round(run.Tokens / Math.Max(seconds, 1e-9), 3),
             ["trainable_params"] = TrainableParameters.Trainable,
             ["all_params"] = TrainableParameters.All,
             ["trainable_percent"] = Math.Round(TrainableParameters.Percent, 4),
@@ -243,7 +276,7 @@ public sealed class Trainer : IDisposable
 
         // What the toolkit's workflow does after train(): save_model, save_state, save_metrics("train"), plot_loss.
         using (NewDisposeScope()) FineTuning.Save(_model, FinetuningOptions, outputDir, _baseModelNameOrPath);
-        CheckpointWriter.WriteAtomically(Path.Combine(outputDir, TrainingArguments.FileName), s => s.Write(System.Text.Encoding.UTF8.GetBytes(Args.ToJson() + "\n")));
+        Args.Save(outputDir);
         State.Save(outputDir);
         WriteResults(outputDir, "train", metrics);
         if (Args.PlotLoss) LossPlot.Write(outputDir, State, "loss", "eval_loss");
@@ -251,13 +284,13 @@ public sealed class Trainer : IDisposable
         return new TrainResult
         {
             GlobalStep = State.GlobalStep,
-            MaxSteps = maxSteps,
+            MaxSteps = run.Plan.MaxSteps,
             StepsThisRun = _stepsThisRun,
             TrainLoss = trainLoss,
-            LossHistory = history,
+            LossHistory = run.History,
             Seconds = seconds,
-            Tokens = tokens,
-            TokensPerSecond = tokens / Math.Max(seconds, 1e-9),
+            Tokens = run.Tokens,
+            TokensPerSecond = run.Tokens / Math.Max(seconds, 1e-9),
             PeakResidentBytes = peak,
             TrainableParameters = TrainableParameters,
             BestModelCheckpoint = State.BestModelCheckpoint,
@@ -404,8 +437,7 @@ public sealed class Trainer : IDisposable
             (OptimizerFile, dir => { using var _ = NewDisposeScope(); CheckpointWriter.SaveTorch(Path.Combine(dir, OptimizerFile), _optimizer.StateDict()); }),
             (SchedulerFile, dir => CheckpointWriter.WriteJson(Path.Combine(dir, SchedulerFile), scheduler)),
             (RngState.FileName, RngState.Save),
-            (TrainingArguments.FileName, dir => CheckpointWriter.WriteAtomically(Path.Combine(dir, TrainingArguments.FileName),
-                s => s.Write(System.Text.Encoding.UTF8.GetBytes(Args.ToJson() + "\n")))),
+            (TrainingArguments.FileName, Args.Save),
             // Last: a folder with trainer_state.json is a complete checkpoint.
             (TrainerState.FileName, dir => State.Save(dir)),
         };
@@ -466,10 +498,9 @@ public sealed class Trainer : IDisposable
 
     private void CheckOutputDir(string? resumeDir)
     {
-        string dir = Args.OutputDir;
-        if (resumeDir != null || Args.OverwriteOutputDir || !Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) return;
-        throw new InvalidOperationException(
-            $"output_dir {dir} already exists and is not empty; set overwrite_output_dir to write into it, or resume_from_checkpoint to continue the run in it");
+        if (resumeDir == null && OutputDirectory.RefusalToWriteInto(Args.OutputDir, Args.OverwriteOutputDir, "output_dir", "overwrite_output_dir",
+                "resume_from_checkpoint to continue the run in it") is { } refusal)
+            throw new InvalidOperationException(refusal);
     }
 
     /// <summary>HF's save_metrics: &lt;split&gt;_results.json, and the same keys merged into all_results.json.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChatGlmLab.Checkpoints;
 
 namespace ChatGlmLab.Training;
 
@@ -127,4 +128,8 @@ public sealed record TrainingArguments
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>Writes training_args.json into <paramref name="dir"/> (the run's folder and every checkpoint), atomically.</summary>
+    public void Save(string dir) =>
+        CheckpointWriter.WriteAtomically(Path.Combine(dir, FileName), s => s.Write(System.Text.Encoding.UTF8.GetBytes(ToJson() + "\n")));
 }

@@ -1,0 +1,23 @@
+using ChatGlmLab.Datasets.Ner;
+using ChatGlmLab.Metrics;
+using ChatGlmLab.Tasks.Ner;
+
+namespace ChatGlmLab.Evaluation;
+
+/// <summary>
+/// How one sentence's parsed answers count in entity P/R/F1: its spans against the gold spans, plus the answers that could
+/// not be parsed and the positions that did not hold the mention (or fell outside the text). Used by the NER evaluation
+/// (gold history and cascade) and by scoring a predictions file, so both report the same numbers for the same answers.
+/// </summary>
+public static class EntityScoring
+{
+    /// <summary>The entities as the (type, start, end) spans the scorer compares; the mention text plays no part.</summary>
+    public static IReadOnlyList<TypedSpan> Spans(IEnumerable<NerEntity> entities) => entities.Select(e => new TypedSpan(e.Type, e.Start, e.End)).ToList();
+
+    public static void AddSentence(EntityScorer scorer, IEnumerable<NerEntity> gold, NerParseResult parsed)
+    {
+        scorer.Add(Spans(gold), Spans(parsed.Entities));
+        scorer.AddUnparsableAnswers(parsed.UnparsableAnswers);
+        scorer.AddMisalignedPositions(parsed.PositionMismatches + parsed.PositionsOutsideText);
+    }
+}
