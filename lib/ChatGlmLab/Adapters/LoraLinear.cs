@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -61,7 +62,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         if (Merged) return;
         var baseLinear = base_layer as Linear
             ?? throw new InvalidOperationException("LoRA can only be merged into a float linear layer (not a quantized one)");
-        using (no_grad()) baseLinear.weight.add_(Delta().to(baseLinear.weight.dtype));
+        using (no_grad()) baseLinear.weight.add_(Delta().to(baseLinear.weight.dtype), Scalars.One);
         Merged = true;
     }
 
@@ -69,7 +70,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         if (!Merged) return;
         var baseLinear = (Linear)base_layer;
-        using (no_grad()) baseLinear.weight.sub_(Delta().to(baseLinear.weight.dtype));
+        using (no_grad()) baseLinear.weight.sub_(Delta().to(baseLinear.weight.dtype));   // TorchSharp's sub has no alpha argument: no Scalar is made
         Merged = false;
     }
 }

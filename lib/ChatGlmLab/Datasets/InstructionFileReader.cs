@@ -40,18 +40,8 @@ public static class InstructionFileReader
 
     private static void ReadLines(string path, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records)
     {
-        foreach (var (lineNo, line, unreadable) in TextLines.Read(path))
+        foreach (var (lineNo, line) in TextLines.JsonLines(path, report, lenient))
         {
-            if (unreadable != null)
-            {
-                RecordErrorPolicy.Handle(report, lenient, lineNo, unreadable);
-                continue;
-            }
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                report.Note("blank lines ignored");
-                continue;
-            }
             JsonDocument doc;
             try { doc = JsonDocument.Parse(line); }
             catch (JsonException ex)

@@ -44,6 +44,20 @@ internal static class TextLines
         } while (next >= 0);
     }
 
+    /// <summary>
+    /// The lines of a JSON Lines file that hold a record: blank lines are noted in the report and passed over, an
+    /// unreadable line stops the read (strict) or is skipped and counted (lenient).
+    /// </summary>
+    public static IEnumerable<(int Number, string Text)> JsonLines(string path, LoadReport report, bool lenient)
+    {
+        foreach (var (number, text, unreadable) in Read(path))
+        {
+            if (unreadable != null) RecordErrorPolicy.Handle(report, lenient, number, unreadable);
+            else if (string.IsNullOrWhiteSpace(text)) report.Note("blank lines ignored");
+            else yield return (number, text);
+        }
+    }
+
     /// <summary>The offset of the first byte that does not start a valid UTF-8 sequence, or null when all are valid.</summary>
     public static int? InvalidUtf8At(ReadOnlySpan<byte> bytes)
     {

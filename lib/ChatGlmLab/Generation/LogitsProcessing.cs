@@ -19,7 +19,8 @@ public static class LogitsProcessing
     {
         if (penalty == 1.0) return scores;
         var picked = scores.gather(1, previousIds);
-        var penalised = where(picked < 0, picked * penalty, picked / penalty);
+        using Scalar factor = penalty.ToScalar();   // explicit, disposed: see Runtime/Scalars (also below)
+        var penalised = where(picked.lt(Scalars.Zero), picked.mul(factor), picked.div(factor));
         return scores.scatter(1, previousIds, penalised);
     }
 
@@ -52,14 +53,18 @@ public static class LogitsProcessing
         return scores.masked_fill(mask.logical_not(), Scalars.MinusInfinity);
     }
 
-    public static Tensor Temperature(Tensor scores, double temperature) =>
-        temperature == 1.0 ? scores : scores / temperature;
+    public static Tensor Temperature(Tensor scores, double temperature)
+    {
+        if (temperature == 1.0) return scores;
+        using Scalar t = temperature.ToScalar();
+        return scores.div(t);
+    }
 
     public static Tensor TopK(Tensor scores, int k)
     {
         if (k <= 0 || k >= scores.shape[1]) return scores;
         var kth = scores.topk(k, 1).values.narrow(1, k - 1, 1);
-        return scores.masked_fill(scores < kth, double.NegativeInfinity);
+        return scores.masked_fill(scores.lt(kth), Scalars.MinusInfinity);
     }
 
     /// <summary>HF TopPLogitsWarper: drop the tokens whose ascending cumulative probability is ≤ 1 - top_p, keep at least one.</summary>
@@ -68,9 +73,10 @@ public static class LogitsProcessing
         if (topP >= 1.0) return scores;
         var (sorted, indices) = scores.sort(1, descending: false);
         var cumulative = sorted.softmax(1).cumsum(1);
-        var remove = cumulative <= (1 - topP);
+        using Scalar threshold = (1 - topP).ToScalar();
+        var remove = cumulative.le(threshold);
         remove[TensorIndex.Colon, -1] = tensor(false);   // min_tokens_to_keep = 1
         var removeInOriginalOrder = remove.scatter(1, indices, remove);
-        return scores.masked_fill(removeInOriginalOrder, double.NegativeInfinity);
+        return scores.masked_fill(removeInOriginalOrder, Scalars.MinusInfinity);
     }
 }

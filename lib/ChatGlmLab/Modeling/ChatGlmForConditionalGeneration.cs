@@ -51,7 +51,7 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<CausalLMInput, M
         {
             // Keep the rows whose next label is not ignored.
             var nextLabels = NextTokenLabels(labels);
-            var predicting = nextLabels.ne(-100L).nonzero().squeeze(1);
+            var predicting = nextLabels.ne(IgnoredLabel).nonzero().squeeze(1);
             var rows = hidden.narrow(1, 0, hidden.shape[1] - 1).reshape(-1, hidden.shape[2]).index_select(0, predicting);
             var labelledLogits = lm_head.forward(rows);
             var labelledLoss = nn.functional.cross_entropy(labelledLogits.to(ScalarType.Float32), nextLabels.index_select(0, predicting));
@@ -78,6 +78,9 @@ public sealed class ChatGlmForConditionalGeneration : nn.Module<CausalLMInput, M
     /// <summary>See <see cref="CausalLMInput"/>: mask in ChatGLM polarity (true = masked); the loss is returned when labels are given.</summary>
     public ModelOutput forward(Tensor inputIds, Tensor? positionIds, Tensor? attentionMask, Tensor? labels) =>
         forward(new CausalLMInput(inputIds, positionIds, attentionMask, labels));
+
+    // The label ignored by the loss (HF's -100), held once: see Runtime/Scalars.
+    private static readonly TorchSharp.Scalar IgnoredLabel = TorchSharp.ScalarExtensionMethods.ToScalar(-100L);
 
     /// <summary>Position t predicts token t + 1: the labels shifted left by one, flattened to match rows of positions 0..T-2.</summary>
     private static Tensor NextTokenLabels(Tensor labels) => labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);

@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Modeling;
@@ -44,13 +45,13 @@ public static class ChatGlmInputs
     public static Tensor BuildPositionIds(RowLayout[] rows, long seq, Device device)
     {
         var ctx = tensor(rows.Select(r => r.ContextLength).ToArray(), device: device).view(-1, 1);
-        // Block positions count from 1 at <sop>: idx - (ctx - 1), with the 1 taken on the host (no Scalar).
+        // Block positions count from 1 at <sop>: idx - (ctx - 1) (TorchSharp's sub takes no alpha, so no Scalar is made).
         var blockOrigin = tensor(rows.Select(r => r.ContextLength - 1).ToArray(), device: device).view(-1, 1);
         var maskPos = tensor(rows.Select(r => r.MaskPosition).ToArray(), device: device).view(-1, 1);
         var idx = arange(seq, device: device).view(1, -1);
         var inBlock = idx >= ctx;
         var position = where(inBlock, maskPos.expand(-1, seq), idx.expand(rows.Length, -1));
-        var block = where(inBlock, idx - blockOrigin, zeros_like(position));
+        var block = where(inBlock, idx.sub(blockOrigin), zeros_like(position));
         return stack([position, block], 1);
     }
 

@@ -19,6 +19,7 @@ namespace ChatGlmLab.Runtime;
 /// </summary>
 public static class Scalars
 {
+    public static readonly Scalar Zero = 0.0.ToScalar();
     public static readonly Scalar One = 1.0.ToScalar();
     public static readonly Scalar MinusInfinity = double.NegativeInfinity.ToScalar();
     public static readonly Scalar True = true;

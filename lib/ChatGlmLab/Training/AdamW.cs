@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -59,12 +60,12 @@ public sealed class AdamW
             if (TorchVariant)
             {
                 if (decay) p.Master.mul_(keep);
-                var denom = p.ExpAvgSq.sqrt().div_(sqrtBc2).add_(epsilon);
+                var denom = p.ExpAvgSq.sqrt().div_(sqrtBc2).add_(epsilon, Scalars.One);
                 p.Master.addcdiv_(p.ExpAvg, denom, value: step);
             }
             else
             {
-                var denom = p.ExpAvgSq.sqrt().add_(epsilon);
+                var denom = p.ExpAvgSq.sqrt().add_(epsilon, Scalars.One);
                 p.Master.addcdiv_(p.ExpAvg, denom, value: step);
                 if (decay) p.Master.add_(p.Master, alpha: minusDecay);
             }

@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ public static class GradientClipping
         {
             // As torch does it: tensor arithmetic in float32, multiply even when the coefficient is 1.
             using Scalar max = maxNorm.ToScalar(), tiny = 1e-6.ToScalar(), one = 1.0.ToScalar();   // explicit: see Runtime/Scalars
-            var coefficient = total.add(tiny).reciprocal_().mul_(max).clamp_max_(one);
+            var coefficient = total.add(tiny, Scalars.One).reciprocal_().mul_(max).clamp_max_(one);
             foreach (var g in gradients) g.mul_(coefficient);
         }
         return total.item<float>();

@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -54,7 +55,8 @@ public sealed class TrainableParameter : IDisposable
         using var _ = no_grad();
         var grad = Parameter.grad;
         if (grad is null) return;
-        _masterGrad!.add_(grad);   // in-place add promotes the bf16/fp16 values exactly; no float32 temporary
+        // In-place add promotes the bf16/fp16 values exactly (no float32 temporary); alpha passed explicitly: see Runtime/Scalars.
+        _masterGrad!.add_(grad, Scalars.One);
         grad.zero_();
     }
 

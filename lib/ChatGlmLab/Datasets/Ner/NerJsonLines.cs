@@ -16,18 +16,8 @@ internal static class NerJsonLines
     {
         var report = new LoadReport(path);
         var examples = new List<NerExample>();
-        foreach (var (lineNo, line, unreadable) in TextLines.Read(path))
+        foreach (var (lineNo, line) in TextLines.JsonLines(path, report, lenient))
         {
-            if (unreadable != null)
-            {
-                RecordErrorPolicy.Handle(report, lenient, lineNo, unreadable);
-                continue;
-            }
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                report.Note("blank lines ignored");
-                continue;
-            }
             var (example, problem) = ParseLine(line, readEntities);
             if (problem != null)
             {
