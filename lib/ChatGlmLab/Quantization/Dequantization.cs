@@ -15,12 +15,22 @@ public static class Dequantization
         computeDType == ScalarType.Float16 ? DequantizationMode.Float16 : DequantizationMode.Float32;
 
     /// <summary>
-    /// Dequantizes into <paramref name="computeDType"/>. Allocation-light: one int8 unpack for 4 bits,
-    /// one float matrix, the scale multiplied in place; nothing is cached (memory is the point).
+    /// Dequantizes into <paramref name="computeDType"/>: W = q · scale with the rounding of <paramref name="mode"/>, then
+    /// rounded once to the compute dtype. On CPU a single pass writes the result straight into the output tensor
+    /// (<see cref="DequantizationKernel"/>, bit-identical to the torch ops below); other devices use the torch ops.
+    /// Nothing is cached (memory is the point).
     /// </summary>
     public static Tensor Dequantize(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType)
     {
         SymmetricRowQuantization.CheckBits(bits);
+        if (DequantizationKernel.CanDequantize(weight, scale, bits, computeDType))
+            return DequantizationKernel.Dequantize(weight, scale, bits, mode, computeDType, QuantizedKernelVariants.Best);
+        return DequantizeWithTorchOps(weight, scale, bits, mode, computeDType);
+    }
+
+    /// <summary>The device-independent form: one int8 unpack for 4 bits, one float matrix, the scale multiplied in place.</summary>
+    private static Tensor DequantizeWithTorchOps(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType)
+    {
         var productDType = mode == DequantizationMode.Float16 ? ScalarType.Float16 : ScalarType.Float32;
         using var scope = NewDisposeScope();
         var levels = bits == 4 ? Int4Packing.Unpack(weight) : weight;

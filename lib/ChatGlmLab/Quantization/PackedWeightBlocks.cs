@@ -12,7 +12,8 @@ namespace ChatGlmLab.Quantization;
 /// Sign-extending the block's bytes to int32 lanes gives the even columns by an arithmetic shift right by 4 and
 /// the odd columns by shifting the low nibble to the top and back, with no shuffle in the hot loop. So the first
 /// vector holds the block's even columns and the second its odd ones; <see cref="QuantizedMatVec"/> lays the
-/// activations out in the same order once per call (<see cref="EvenOddBlocks"/>).</para>
+/// activations out in the same order once per call (<see cref="EvenOddBlocks"/>). <see cref="DequantizationKernel"/>,
+/// which writes the columns out, uses the <c>InColumnOrder</c> members, which interleave them back.</para>
 /// Implemented as structs with static members so that the JIT compiles one specialised loop per layout.
 /// </summary>
 internal unsafe interface IPackedWeightBlocks
@@ -28,6 +29,15 @@ internal unsafe interface IPackedWeightBlocks
 
     /// <summary>Unpacks the 16 columns starting at byte <paramref name="block"/> of a row.</summary>
     static abstract void Unpack256(byte* block, out Vector256<float> first, out Vector256<float> second);
+
+    /// <summary>As <see cref="Unpack512"/>, with the 32 columns in their natural order (first vector = columns 0..15).</summary>
+    static abstract void Unpack512InColumnOrder(byte* block, out Vector512<float> first, out Vector512<float> second);
+
+    /// <summary>As <see cref="Unpack256"/>, with the 16 columns in their natural order (first vector = columns 0..7).</summary>
+    static abstract void Unpack256InColumnOrder(byte* block, out Vector256<float> first, out Vector256<float> second);
+
+    /// <summary>The signed level of column <paramref name="column"/> of a row (the scalar form of the same rule).</summary>
+    static abstract int Level(byte* row, int column);
 }
 
 /// <summary>int4, two columns per byte (16 bytes per Vector512 block, 8 per Vector256 block).</summary>
@@ -51,6 +61,37 @@ internal unsafe struct Int4Blocks : IPackedWeightBlocks
         first = Vector256.ConvertToSingle(Vector256.ShiftRightArithmetic(bytes, 4));
         second = Vector256.ConvertToSingle(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(bytes, 28), 28));
     }
+
+    // Lane i of the result takes lane (index & 15) of the even vector (index < 16) or of the odd one (index >= 16):
+    // even 0, odd 0, even 1, odd 1, ... — columns 0..15, then columns 16..31.
+    private static readonly Vector512<int> FirstHalfColumns = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> SecondHalfColumns = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack512InColumnOrder(byte* block, out Vector512<float> first, out Vector512<float> second)
+    {
+        Unpack512(block, out var even, out var odd);
+        first = Avx512F.PermuteVar16x32x2(even, FirstHalfColumns, odd);
+        second = Avx512F.PermuteVar16x32x2(even, SecondHalfColumns, odd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack256InColumnOrder(byte* block, out Vector256<float> first, out Vector256<float> second)
+    {
+        Unpack256(block, out var even, out var odd);
+        // unpacklo/hi interleave within each 128-bit lane: low = columns 0-3 | 8-11, high = columns 4-7 | 12-15.
+        var low = Avx.UnpackLow(even, odd);
+        var high = Avx.UnpackHigh(even, odd);
+        first = Avx.Permute2x128(low, high, 0x20);    // low lane of each: columns 0..7
+        second = Avx.Permute2x128(low, high, 0x31);   // high lane of each: columns 8..15
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Level(byte* row, int column)
+    {
+        byte packed = row[column >> 1];
+        return (column & 1) == 0 ? (sbyte)packed >> 4 : (sbyte)(packed << 4) >> 4;   // high nibble even, low odd; sign-extended
+    }
 }
 
 /// <summary>int8, one column per byte (32 bytes per Vector512 block, 16 per Vector256 block).</summary>
@@ -72,4 +113,17 @@ internal unsafe struct Int8Blocks : IPackedWeightBlocks
         first = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32((sbyte*)block));
         second = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32((sbyte*)block + 8));
     }
+
+    /// <summary>int8 blocks are already in column order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack512InColumnOrder(byte* block, out Vector512<float> first, out Vector512<float> second) =>
+        Unpack512(block, out first, out second);
+
+    /// <inheritdoc cref="Unpack512InColumnOrder"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack256InColumnOrder(byte* block, out Vector256<float> first, out Vector256<float> second) =>
+        Unpack256(block, out first, out second);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Level(byte* row, int column) => (sbyte)row[column];
 }

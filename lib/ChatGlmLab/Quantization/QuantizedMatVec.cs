@@ -28,25 +28,6 @@ public static unsafe class QuantizedMatVec
     public const int MaxRows = 8;
 
     /// <summary>
-    /// Below this many weights per worker a second thread is not worth waking: 2¹⁸ int4 weights are ~10 µs of work,
-    /// about what handing a range to a pool thread costs (an estimate, not tuned).
-    /// </summary>
-    private const long MinWeightsPerWorker = 1 << 18;
-
-    /// <summary>The widest variant this CPU runs.</summary>
-    internal static QuantizedMatVecVariant BestVariant { get; } =
-        IsSupported(QuantizedMatVecVariant.Vector512) ? QuantizedMatVecVariant.Vector512
-        : IsSupported(QuantizedMatVecVariant.Vector256) ? QuantizedMatVecVariant.Vector256
-        : QuantizedMatVecVariant.Scalar;
-
-    internal static bool IsSupported(QuantizedMatVecVariant variant) => variant switch
-    {
-        QuantizedMatVecVariant.Vector512 => Avx512F.IsSupported && Vector512.IsHardwareAccelerated,
-        QuantizedMatVecVariant.Vector256 => Avx2.IsSupported && Fma.IsSupported,
-        _ => true,
-    };
-
-    /// <summary>
     /// True when the fused kernel computes what dequantize + linear would for this call: <paramref name="mode"/>
     /// Float32, CPU tensors, float32 or bfloat16 activations with at most <see cref="MaxRows"/> rows, contiguous
     /// tensors in the stored layout (int8 weight, float16 scales, bias in x's dtype), and no gradient needed
@@ -68,16 +49,16 @@ public static unsafe class QuantizedMatVec
 
     /// <summary>y = x · dequantize(weight, scale)ᵀ + bias with the widest variant; see <see cref="CanMultiply"/> for the inputs.</summary>
     public static Tensor Multiply(Tensor x, Tensor weight, Tensor scale, Tensor? bias, int bits) =>
-        Multiply(x, weight, scale, bias, bits, BestVariant);
+        Multiply(x, weight, scale, bias, bits, QuantizedKernelVariants.Best);
 
-    internal static Tensor Multiply(Tensor x, Tensor weight, Tensor scale, Tensor? bias, int bits, QuantizedMatVecVariant variant)
+    internal static Tensor Multiply(Tensor x, Tensor weight, Tensor scale, Tensor? bias, int bits, QuantizedKernelVariant variant)
     {
         SymmetricRowQuantization.CheckBits(bits);
         if (!CanMultiply(x, weight, scale, bias, DequantizationMode.Float32))
             throw new ArgumentException($"QuantizedMatVec takes contiguous CPU float32/bfloat16 activations of at most {MaxRows} rows without " +
                 $"gradient, an int8 weight and float16 scales (got x {x.dtype} [{string.Join(", ", x.shape)}] on {x.device}); " +
                 "use Dequantization.Dequantize + linear for other inputs (CanMultiply says which path applies)");
-        if (!IsSupported(variant)) throw new PlatformNotSupportedException($"this CPU cannot run the {variant} variant of QuantizedMatVec");
+        if (!QuantizedKernelVariants.IsSupported(variant)) throw new PlatformNotSupportedException($"this CPU cannot run the {variant} variant of QuantizedMatVec");
         long inFeatures = x.shape[^1], outFeatures = weight.shape[0];
         if (weight.shape[1] * 8 / bits != inFeatures || scale.shape.Length != 1 || scale.shape[0] != outFeatures || (bias is not null && bias.numel() != outFeatures))
             throw new ArgumentException($"QuantizedMatVec: x has {inFeatures} features but the {bits}-bit weight is [{string.Join(", ", weight.shape)}] " +
@@ -92,25 +73,16 @@ public static unsafe class QuantizedMatVec
             Rows = (int)(x.numel() / inFeatures),
             In = checked((int)inFeatures),
             Out = checked((int)outFeatures),
-            Weight = DataPointer(weight),
-            Scale = (Half*)DataPointer(scale),
-            Bias = bias is null ? null : DataPointer(bias),
-            Y = DataPointer(y),
+            Weight = TensorMemory.DataPointer(weight),
+            Scale = (Half*)TensorMemory.DataPointer(scale),
+            Bias = bias is null ? null : TensorMemory.DataPointer(bias),
+            Y = TensorMemory.DataPointer(y),
         };
-        job.X = StageActivations(x, job.Rows, job.In, bits == 4 ? QuantizedRowDot.BlockColumns(variant) : 0);
+        job.X = StageActivations(x, job.Rows, job.In, bits == 4 ? QuantizedKernelVariants.BlockColumns(variant) : 0);
 
-        int workers = (int)Math.Clamp(outFeatures * inFeatures / MinWeightsPerWorker, 1, Math.Max(1, get_num_threads()));
-        if (workers == 1) job.Run(0, job.Out);
-        else
-        {
-            int chunk = (job.Out + workers - 1) / workers;
-            Parallel.For(0, workers, w => job.Run(w * chunk, Math.Min(job.Out, (w + 1) * chunk)));
-        }
+        RowRanges.Run(job.Out, inFeatures, job.Run);
         return y;
     }
-
-    /// <summary>The first byte of a contiguous CPU tensor's data (libtorch memory: it does not move).</summary>
-    private static byte* DataPointer(Tensor t) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
     /// <summary>Per calling thread, reused across calls: x as float32 in the order the row kernel reads it.</summary>
     [ThreadStatic] private static float[]? stagedActivations;
@@ -126,7 +98,7 @@ public static unsafe class QuantizedMatVec
         if (stagedActivations is null || stagedActivations.Length < count)
             stagedActivations = GC.AllocateUninitializedArray<float>(count, pinned: true);   // pinned: its address is stable
         float* staged = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(stagedActivations));
-        byte* source = DataPointer(x);
+        byte* source = TensorMemory.DataPointer(x);
         bool bf16 = x.dtype == ScalarType.BFloat16;
         int block = evenOddBlockColumns, half = block / 2;
         int permuted = block == 0 ? 0 : inFeatures / block * block;
@@ -147,7 +119,7 @@ public static unsafe class QuantizedMatVec
     /// <summary>One call's pointers and sizes; <see cref="Run"/> computes output rows [first, end) for every activation row.</summary>
     private struct RowJob
     {
-        public QuantizedMatVecVariant Variant;
+        public QuantizedKernelVariant Variant;
         public int Bits, Rows, In, Out;
         public bool BFloat16;
         public byte* Weight, Bias, Y;

@@ -6,32 +6,24 @@ namespace ChatGlmLab.Quantization;
 /// <summary>
 /// The inner loop of <see cref="QuantizedMatVec"/>: Σ_j value(q[j]) · x[j] over one stored weight row, reading
 /// each packed byte once. The vector variants cover whole blocks of columns; the columns after the last whole
-/// block (and every column for <see cref="QuantizedMatVecVariant.Scalar"/>) go through the scalar loop.
+/// block (and every column for <see cref="QuantizedKernelVariant.Scalar"/>) go through the scalar loop.
 /// </summary>
 internal static unsafe class QuantizedRowDot
 {
-    /// <summary>Columns per vector block of a variant (0 for scalar: no blocks, natural order throughout).</summary>
-    public static int BlockColumns(QuantizedMatVecVariant variant) => variant switch
-    {
-        QuantizedMatVecVariant.Vector512 => 32,
-        QuantizedMatVecVariant.Vector256 => 16,
-        _ => 0,
-    };
-
     /// <summary>
     /// One row's sum. <paramref name="x"/> holds <paramref name="inFeatures"/> float32 activations, the whole
     /// blocks laid out as <typeparamref name="TBlocks"/> unpacks them (even/odd for int4), the rest in order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot<TBlocks, TValues>(QuantizedMatVecVariant variant, byte* row, float* x, int inFeatures, float scale)
+    public static float Dot<TBlocks, TValues>(QuantizedKernelVariant variant, byte* row, float* x, int inFeatures, float scale)
         where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
     {
-        int blockColumns = BlockColumns(variant);
+        int blockColumns = QuantizedKernelVariants.BlockColumns(variant);
         int blocks = blockColumns == 0 ? 0 : inFeatures / blockColumns;
         float sum = variant switch
         {
-            QuantizedMatVecVariant.Vector512 => Dot512<TBlocks, TValues>(row, x, blocks, scale),
-            QuantizedMatVecVariant.Vector256 => Dot256<TBlocks, TValues>(row, x, blocks, scale),
+            QuantizedKernelVariant.Vector512 => Dot512<TBlocks, TValues>(row, x, blocks, scale),
+            QuantizedKernelVariant.Vector256 => Dot256<TBlocks, TValues>(row, x, blocks, scale),
             _ => 0f,
         };
         return sum + DotScalar<TBlocks, TValues>(row, x, blocks * blockColumns, inFeatures, scale);
@@ -93,15 +85,7 @@ internal static unsafe class QuantizedRowDot
         where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
     {
         float sum = 0f;
-        for (int c = from; c < to; c++) sum += TValues.Of(Level<TBlocks>(row, c), scale) * x[c];
+        for (int c = from; c < to; c++) sum += TValues.Of(TBlocks.Level(row, c), scale) * x[c];
         return sum;
-    }
-
-    /// <summary>The signed level of column <paramref name="column"/> (int4: even column = high nibble, sign-extended).</summary>
-    private static int Level<TBlocks>(byte* row, int column) where TBlocks : struct, IPackedWeightBlocks
-    {
-        if (TBlocks.Bits == 8) return (sbyte)row[column];
-        byte packed = row[column >> 1];
-        return (column & 1) == 0 ? (sbyte)packed >> 4 : (sbyte)(packed << 4) >> 4;
     }
 }

@@ -11,8 +11,8 @@ namespace ChatGlmLab.Tests.Quantization;
 /// </summary>
 public class QuantizedMatVecTests
 {
-    private static readonly QuantizedMatVecVariant[] Variants =
-        Enum.GetValues<QuantizedMatVecVariant>().Where(QuantizedMatVec.IsSupported).ToArray();
+    private static readonly QuantizedKernelVariant[] Variants =
+        QuantizedKernelVariants.Supported;
 
     /// <summary>
     /// in 200 = 6 blocks of 32 + 8 (Vector512), 12 of 16 + 8 (Vector256): the tail path runs; out 37 is not a multiple
@@ -118,12 +118,12 @@ public class QuantizedMatVecTests
         var (outFeatures, inFeatures) = Shapes[1];
         var layer = RandomLayer(bits, outFeatures, inFeatures, dtype, withBias, seed: 7);
         var x = Activations(3, inFeatures, dtype, seed: 11);
-        var scalar = QuantizedMatVec.Multiply(x, layer.Weight, layer.Scale, layer.Bias, bits, QuantizedMatVecVariant.Scalar);
+        var scalar = QuantizedMatVec.Multiply(x, layer.Weight, layer.Scale, layer.Bias, bits, QuantizedKernelVariant.Scalar);
         // Both round their output once when it is bfloat16: the reference-side term of Tolerance covers it.
         var tolerance = Tolerance(x, layer, scalar);
         foreach (var variant in Variants)
             AssertWithin(scalar, QuantizedMatVec.Multiply(x, layer.Weight, layer.Scale, layer.Bias, bits, variant), tolerance, $"{variant} vs Scalar");
-        Assert.Contains(QuantizedMatVec.BestVariant, Variants);
+        Assert.Contains(QuantizedKernelVariants.Best, Variants);
     }
 
     [Theory]

@@ -1,0 +1,15 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace ChatGlmLab.Quantization;
+
+/// <summary>Raw access to a tensor's memory for the quantized-weight kernels.</summary>
+internal static unsafe class TensorMemory
+{
+    /// <summary>
+    /// The first byte of a contiguous CPU tensor's data. libtorch owns that memory and never moves it, so the
+    /// pointer stays valid while the tensor is alive; <c>bytes</c> is a span over it, not a copy.
+    /// </summary>
+    public static byte* DataPointer(Tensor t) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+}
