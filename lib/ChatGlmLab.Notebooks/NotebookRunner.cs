@@ -104,12 +104,16 @@ public static class NotebookRunner
         return result;
     }
 
-    /// <summary>The kernel VS Code gives a C# notebook, minus the pieces that need a front end.</summary>
+    /// <summary>
+    /// The kernel VS Code gives a C# notebook, minus the pieces that need a front end. With <c>#!import</c>, as the
+    /// dotnet-interactive tool has: every notebook's first cell imports the shared <c>notebooks/setup.dib</c>.
+    /// </summary>
     public static CompositeKernel CreateKernel()
     {
         var csharp = new CSharpKernel().UseKernelHelpers().UseValueSharing();
         var composite = new CompositeKernel { csharp };
         composite.DefaultKernelName = csharp.Name;
+        composite.UseImportMagicCommand();
         return composite;
     }
 

@@ -18,7 +18,7 @@ public static class CompareCommand
             .Parse(args);
         string output = given.Get("output_dir") ?? "runs/compare";
         var options = ExperimentProfile.Options(given.Get("profile") ?? ExperimentProfile.Default, output, given.Get("dataset_dir") ?? "data", given.Get("model_name_or_path"));
-        if (given.GetInt("max_steps") is int steps) options = options with { FinetuneSteps = steps };
+        if (given.GetInt("max_steps") is int steps) options = options with { Finetune = options.Finetune with { Steps = steps } };
         if (given.GetInt("seed") is int seed) options = options with { Seed = seed };   // a new seed also pretrains a new small base model
         if (given.Get("device") is string device) options = options with { Device = device };
         var result = Comparison.Run(options, line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));

@@ -17,8 +17,8 @@ public static class Comparison
         var clock = Stopwatch.StartNew();
         var data = ExperimentData.Prepare(options, log);
         var results = new List<MethodResult> { MethodRun.Base(data, log) };
-        foreach (var (method, lr) in options.Methods)
-            results.Add(MethodRun.FineTune(data, method, lr, log: log));
+        foreach (var method in options.Finetune.Methods)
+            results.Add(MethodRun.FineTune(data, method.Options, method.LearningRate, log: log));
         var result = Summarize(data, results, clock.Elapsed.TotalSeconds);
         ComparisonReport.Write(result, options.OutputDir);
         return result;
@@ -32,8 +32,8 @@ public static class Comparison
         {
             BaseModel = data.BaseModelDescription,
             TrainSentences = data.TrainExamples.Count, TrainRecords = data.TrainRecords.Count, DevSentences = data.DevExamples.Count, DevRecords = data.DevRecords.Count,
-            FinetuneSteps = options.FinetuneSteps, BatchSize = options.BatchSize, Seed = options.Seed,
-            Compute = options.Bf16 ? "bf16 compute, fp32 master weights" : "fp32",
+            FinetuneSteps = options.Finetune.Steps, BatchSize = options.Finetune.BatchSize, Seed = options.Seed,
+            Compute = options.Finetune.Bf16 ? "bf16 compute, fp32 master weights" : "fp32",
             Decoding = options.Generation.Describe() + $", max_new_tokens {options.Generation.MaxNewTokens}",
             Machine = MachineDescription.Current(), Seconds = seconds, Methods = methods,
         };

@@ -12,7 +12,7 @@ namespace ChatGlmLab.Experiments;
 /// <summary>
 /// Everything an experiment on the NER corpus starts from, prepared once and shared by every method
 /// run: the train/dev sentences, their 3-turn records, the base model directory (the small CPU model
-/// built and cached by <see cref="BaseModelRecipe"/>, or a real checkpoint) with its tokenizer, and the
+/// built and cached by <see cref="BaseModelBuilder"/>, or a real checkpoint) with its tokenizer, and the
 /// tokenized training inputs. The comparison, the single-method notebooks and the studies all start here,
 /// so they see the same data and the same base model for the same options.
 /// </summary>
@@ -51,7 +51,8 @@ public sealed record ExperimentData
         var devRecords = builder.BuildAll(devExamples).ToList();
         log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
-        string baseDir = options.ModelNameOrPath ?? BaseModelRecipe.BuildOrLoad(options, BaseModelText(options, allTrain), trainRecords, log);
+        string baseDir = options.ModelNameOrPath
+            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), trainRecords, log);
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         return new ExperimentData
         {
@@ -61,28 +62,28 @@ public sealed record ExperimentData
         };
     }
 
-    /// <summary>The base model in the options' compute type (bf16 when <see cref="CompareOptions.Bf16"/>), or float32 for training (fp32 master weights).</summary>
+    /// <summary>The base model in the options' compute type (bf16 when <see cref="FinetuneRecipe.Bf16"/>), or float32 for training (fp32 master weights).</summary>
     public ChatGlmForConditionalGeneration LoadBase(bool forTraining = false) =>
         ChatGlmForConditionalGeneration.FromPretrained(BaseModelDir, new ModelLoadOptions
         {
-            DType = Options.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32, Device = Options.TorchDevice(),
+            DType = Options.Finetune.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32, Device = Options.TorchDevice(),
         });
 
     /// <summary>A human-readable description of the base model (for reports).</summary>
     public string BaseModelDescription => Options.ModelNameOrPath ??
-        $"small ChatGLM (hidden {Options.HiddenSize}, {Options.NumLayers} layers, {Options.NumHeads} heads, inner {Options.InnerHiddenSize}), pretrained {Options.PretrainSteps} steps: {BaseModelDir}";
+        $"small ChatGLM (hidden {Options.BaseModel.HiddenSize}, {Options.BaseModel.NumLayers} layers, {Options.BaseModel.NumHeads} heads, inner {Options.BaseModel.InnerHiddenSize}), pretrained {Options.BaseModel.Steps} steps: {BaseModelDir}";
 
     /// <summary>
     /// The small base model's unlabelled text: every train sentence, plus, for the bundled corpus, its generator's
-    /// further sentences over the whole lexicon (<see cref="CompareOptions.PretrainingSentences"/>), as a real base
+    /// further sentences over the whole lexicon (<see cref="BaseModelRecipe.GeneratorSentences"/>), as a real base
     /// model knows the domain's words beyond those the labelled data uses. Other corpora have only their train text.
     /// </summary>
     private static IReadOnlyList<string> BaseModelText(CompareOptions options, IReadOnlyList<NerExample> allTrain)
     {
         var text = allTrain.Select(e => e.Text);
         bool bundled = options.TrainFile.Replace('\\', '/').StartsWith(MaintenanceCorpusGenerator.Folder + "/", StringComparison.Ordinal);
-        if (bundled && options.PretrainingSentences > 0)
-            text = text.Concat(MaintenanceCorpusGenerator.PretrainingText(options.PretrainingSentences));
+        if (bundled && options.BaseModel.GeneratorSentences > 0)
+            text = text.Concat(MaintenanceCorpusGenerator.PretrainingText(options.BaseModel.GeneratorSentences));
         return text.ToList();
     }
 

@@ -37,22 +37,23 @@ public static class MethodRun
     }
 
     /// <summary>
-    /// Fine-tunes a fresh float32 copy of the base model (bf16 compute with fp32 master weights when the options say bf16)
-    /// on <paramref name="inputs"/>; the trainer saves the checkpoint to OutputDir/name. The caller owns the returned model.
+    /// Fine-tunes a fresh float32 copy of the base model as <see cref="CompareOptions.Finetune"/> says (budget, schedule;
+    /// bf16 compute with fp32 master weights when it says bf16) on <paramref name="inputs"/>; the trainer saves the checkpoint to OutputDir/name. The caller owns the returned model.
     /// </summary>
     public static (ChatGlmForConditionalGeneration Model, TrainResult Train) Train(ExperimentData data, FinetuningOptions method, double learningRate,
         string name, IReadOnlyList<TokenizedExample> inputs, Action<string>? log = null)
     {
         var options = data.Options;
+        var recipe = options.Finetune;
         ProcessMemory.ResetPeak();
         var model = data.LoadBase(forTraining: true);
         var args = new TrainingArguments
         {
-            OutputDir = Path.Combine(options.OutputDir, name), OverwriteOutputDir = true, MaxSteps = options.FinetuneSteps, LearningRate = learningRate,
-            LrSchedulerType = "cosine", WarmupRatio = 0.05, LoggingSteps = Math.Max(1, options.FinetuneSteps / 20), SaveStrategy = "no", Bf16 = options.Bf16,
-            Seed = options.Seed, DisableTqdm = true, PerDeviceTrainBatchSize = options.BatchSize,
+            OutputDir = Path.Combine(options.OutputDir, name), OverwriteOutputDir = true, MaxSteps = recipe.Steps, LearningRate = learningRate,
+            LrSchedulerType = recipe.LrSchedulerType, WarmupRatio = recipe.WarmupRatio, LoggingSteps = Math.Max(1, recipe.Steps / recipe.LogPoints),
+            SaveStrategy = "no", Bf16 = recipe.Bf16, Seed = options.Seed, DisableTqdm = true, PerDeviceTrainBatchSize = recipe.BatchSize,
         };
-        var source = new SftBatchSource(data.Tokenizer, inputs, options.BatchSize, shuffle: true, groupByLength: true);
+        var source = new SftBatchSource(data.Tokenizer, inputs, recipe.BatchSize, shuffle: true, groupByLength: true);
         TrainResult train;
         using (var trainer = new Trainer(model, args, method, source, null, data.BaseModelDir))
             train = trainer.Train();
@@ -72,7 +73,7 @@ public static class MethodRun
         string dir = Path.Combine(options.OutputDir, name);
         Directory.CreateDirectory(dir);
         var clock = Stopwatch.StartNew();
-        if (options.Bf16 && model.DType == ScalarType.Float32 && model.Config.QuantizationBit == null) model.to(ScalarType.BFloat16);
+        if (options.Finetune.Bf16 && model.DType == ScalarType.Float32 && model.Config.QuantizationBit == null) model.to(ScalarType.BFloat16);
         model.eval();
         var predictor = new Predictor(model, data.Preprocessor, options.Generation, options.EvalBatchSize);
         var records = data.DevRecords.Select(r => r.Record).ToList();

@@ -29,8 +29,10 @@ public static class PretrainingTasks
     /// <param name="sentences">The corpus sentences (each gives one record per task).</param>
     /// <param name="glossary">Further plain texts used only for the GLM objective (e.g. the wording of the
     /// questions and the label names, so their tokens are not untrained in the base model; no answers).</param>
-    public static IReadOnlyList<InstructionRecord> Build(IReadOnlyList<string> sentences, IReadOnlyList<string> glossary, int seed)
+    /// <param name="curriculum">The tasks' sizes (null = <see cref="PretrainingCurriculum"/>'s defaults).</param>
+    public static IReadOnlyList<InstructionRecord> Build(IReadOnlyList<string> sentences, IReadOnlyList<string> glossary, int seed, PretrainingCurriculum? curriculum = null)
     {
+        var c = curriculum ?? new PretrainingCurriculum();
         var random = new Random(seed);
         var records = new List<InstructionRecord>(sentences.Count * 7 + glossary.Count);
         foreach (var text in glossary.Where(t => t.Length >= 2))
@@ -44,25 +46,25 @@ public static class PretrainingTasks
             records.Add(new InstructionRecord(text[..cut], "", text[cut..], InstructionRecord.NoHistory));
             records.Add(new InstructionRecord(RepeatInstruction, text, text, InstructionRecord.NoHistory));
 
-            for (int copy = 0; copy < 2; copy++)
+            for (int copy = 0; copy < c.ScrambledCopies; copy++)
             {
                 var scrambled = text.ToCharArray();
                 random.Shuffle(scrambled);
-                string shuffled = new(scrambled, 0, Math.Min(scrambled.Length, random.Next(2, 13)));
+                string shuffled = new(scrambled, 0, Math.Min(scrambled.Length, random.Next(c.MinScrambledLength, c.MaxScrambledLength + 1)));
                 records.Add(new InstructionRecord(RepeatInstruction, shuffled, shuffled, InstructionRecord.NoHistory));
             }
 
-            for (int cueTask = 0; cueTask < 2; cueTask++)
+            for (int cueTask = 0; cueTask < c.CueTasks; cueTask++)
             {
                 int cueAt = random.Next(0, text.Length - 3);
                 string cue = text.Substring(cueAt, 2);
-                int count = Math.Min(random.Next(1, 6), text.Length - cueAt - 2);
+                int count = Math.Min(random.Next(1, c.MaxCueAnswerLength + 1), text.Length - cueAt - 2);
                 if (text.IndexOf(cue, StringComparison.Ordinal) == cueAt)         // the first occurrence: the answer is unambiguous
                     records.Add(new InstructionRecord(string.Format(AfterCueInstruction, cue, count), text, text.Substring(cueAt + 2, count), InstructionRecord.NoHistory));
             }
 
             int s = random.Next(0, text.Length - 1);
-            int e = Math.Min(text.Length, s + random.Next(2, 6));
+            int e = Math.Min(text.Length, s + random.Next(2, c.MaxLocatedLength + 1));
             string piece = text[s..e];
             int first = text.IndexOf(piece, StringComparison.Ordinal);
             records.Add(new InstructionRecord(string.Format(LocateInstruction, piece), text, $"{first}-{first + piece.Length}", InstructionRecord.NoHistory));

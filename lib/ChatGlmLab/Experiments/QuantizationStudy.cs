@@ -34,7 +34,7 @@ public static class QuantizationStudy
         var rows = new List<QuantizationRow>();
         var size = ModelSize.Of(ChatGlmConfig.FromPretrained(data.BaseModelDir));
         // Each row is evaluated as loaded: no bf16 cast on top of the precision under study.
-        var rowData = data with { Options = data.Options with { Bf16 = false } };
+        var rowData = data with { Options = data.Options with { Finetune = data.Options.Finetune with { Bf16 = false } } };
         foreach (var (name, dtype, bits) in Bases)
         {
             var clock = Stopwatch.StartNew();

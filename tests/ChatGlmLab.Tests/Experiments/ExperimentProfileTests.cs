@@ -1,3 +1,4 @@
+using ChatGlmLab.Adapters;
 using ChatGlmLab.Experiments;
 
 namespace ChatGlmLab.Tests.Experiments;
@@ -10,9 +11,9 @@ public sealed class ExperimentProfileTests
     {
         var tiny = ExperimentProfile.Options(ExperimentProfile.Tiny, "out");
         var reduced = ExperimentProfile.Options(ExperimentProfile.Reduced, "out");
-        Assert.True(tiny.FinetuneSteps * tiny.BatchSize < reduced.FinetuneSteps * reduced.BatchSize);
-        Assert.True(tiny.PretrainSteps < reduced.PretrainSteps && tiny.DevSentences < reduced.DevSentences);
-        Assert.Equal(reduced.Methods.Select(m => m.Method.Type), tiny.Methods.Select(m => m.Method.Type));
+        Assert.True(tiny.Finetune.Steps * tiny.Finetune.BatchSize < reduced.Finetune.Steps * reduced.Finetune.BatchSize);
+        Assert.True(tiny.BaseModel.Steps < reduced.BaseModel.Steps && tiny.DevSentences < reduced.DevSentences);
+        Assert.Equal(reduced.Finetune.Methods, tiny.Finetune.Methods);
         Assert.Null(tiny.ModelNameOrPath);                         // builds the small model
     }
 
@@ -31,5 +32,30 @@ public sealed class ExperimentProfileTests
         var e = Assert.Throws<ArgumentException>(() => ExperimentProfile.Options("huge", "out"));
         Assert.Contains("huge", e.Message);
         Assert.Contains("chatglm-6b", e.Message);
+    }
+
+    /// <summary>The tiny profile's effective settings (the committed notebook outputs were made with these).</summary>
+    [Fact]
+    public void TinyIsTheReducedProfileShrunk()
+    {
+        var tiny = ExperimentProfile.Options(ExperimentProfile.Tiny, "out");
+        Assert.Equal((40, 4, 16), (tiny.TrainSentences, tiny.DevSentences, tiny.Generation.MaxNewTokens));
+        Assert.Equal((64, 2, 2, 256), (tiny.BaseModel.HiddenSize, tiny.BaseModel.NumLayers, tiny.BaseModel.NumHeads, tiny.BaseModel.InnerHiddenSize));
+        Assert.Equal((120, 16, 2e-3, 4000), (tiny.BaseModel.Steps, tiny.BaseModel.BatchSize, tiny.BaseModel.LearningRate, tiny.BaseModel.GeneratorSentences));
+        Assert.Equal((24, 4, true, "cosine"), (tiny.Finetune.Steps, tiny.Finetune.BatchSize, tiny.Finetune.Bf16, tiny.Finetune.LrSchedulerType));
+        Assert.False(tiny.Generation.DoSample);
+    }
+
+    /// <summary>The compared methods differ from the adapters' own defaults (the toolkit's) only where ComparedMethods says why.</summary>
+    [Fact]
+    public void TheComparedMethodsAreTheToolkitDefaultsPlusTheirStatedChanges()
+    {
+        var toolkit = new FinetuningOptions();
+        Assert.Equal(["lora", "p_tuning", "freeze", "full"], ComparedMethods.All.Select(m => m.Name));
+        Assert.Equal(ComparedMethods.Lora.Options with { LoraTarget = toolkit.LoraTarget }, FinetuningOptions.For(FinetuningType.Lora));
+        Assert.Equal(ComparedMethods.PTuning.Options with { PrefixProjection = toolkit.PrefixProjection }, FinetuningOptions.For(FinetuningType.PTuning));
+        Assert.Equal(ComparedMethods.Freeze.Options with { NumLayerTrainable = toolkit.NumLayerTrainable }, FinetuningOptions.For(FinetuningType.Freeze));
+        Assert.Equal((8, 32.0, 5e-3), (ComparedMethods.Lora.Options.LoraRank, ComparedMethods.Lora.Options.LoraAlpha, ComparedMethods.Lora.LearningRate));
+        Assert.Equal([5e-3, 5e-3, 3e-3, 1e-3], ComparedMethods.All.Select(m => m.LearningRate));
     }
 }

@@ -84,6 +84,7 @@ public sealed class NotebookRunnerTests : IDisposable
         string copy = Path.Combine(_dir, "notebooks", "01-dataset.ipynb");
         Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
         File.Copy(Path.Combine(NotebookFiles.Folder, "01-dataset.ipynb"), copy);
+        File.Copy(Path.Combine(NotebookFiles.Folder, "setup.dib"), Path.Combine(Path.GetDirectoryName(copy)!, "setup.dib"));
         var run = NotebookRunner.Run(copy);
         Assert.Equal(2, run.Failure?.Number);
         Assert.Contains("The kit is not built", run.FailureMessage);
