@@ -80,18 +80,18 @@ public static class StateDictCopy
             foreach (var (t, key) in plan)
             {
                 using var scope = NewDisposeScope();   // frees the value read from the file (not an in-memory tensor made outside)
-                var value = t.Read();
-                if (key == null)
+                if (key != null)
                 {
-                    if (options.CustomSink!(t, value)) { customLoaded.Add(t.Name); continue; }
-                    if (!targets.TryGetValue(t.Name, out var fallback))
-                        throw KeyMismatch(source, [], [$"{t.Name} (in {Path.GetFileName(t.File)})"], options);
-                    CopyChecked(fallback, t, t.Name, value, options);
-                    loaded.Add(t.Name);
+                    t.CopyTo(targets[key]);   // streamed into place where the format allows (no second copy of a large table)
+                    loaded.Add(key);
                     continue;
                 }
-                targets[key].copy_(value);
-                loaded.Add(key);
+                var value = t.Read();
+                if (options.CustomSink!(t, value)) { customLoaded.Add(t.Name); continue; }
+                if (!targets.TryGetValue(t.Name, out var fallback))
+                    throw KeyMismatch(source, [], [$"{t.Name} (in {Path.GetFileName(t.File)})"], options);
+                CopyChecked(fallback, t, t.Name, value, options);
+                loaded.Add(t.Name);
             }
         }
 

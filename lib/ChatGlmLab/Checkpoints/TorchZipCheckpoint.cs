@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.IO.Compression;
 using static TorchSharp.torch;
 
@@ -53,7 +54,8 @@ public sealed class TorchZipCheckpoint : ICheckpointFile
             foreach (var r in refs.Values)
                 _pendingReads[r.Storage.Key] = _pendingReads.GetValueOrDefault(r.Storage.Key) + 1;
             Tensors = refs.Select(kv => new CheckpointTensor(kv.Key, kv.Value.Shape,
-                TensorStreams.FromStorageType(kv.Value.Storage.StorageType), path, () => Read(kv.Key, kv.Value))).ToList();
+                TensorStreams.FromStorageType(kv.Value.Storage.StorageType), path, () => Read(kv.Key, kv.Value))
+                { ReadInto = target => ReadInto(kv.Value, target) }).ToList();
         }
         catch
         {
@@ -78,6 +80,37 @@ public sealed class TorchZipCheckpoint : ICheckpointFile
             storage.Dispose();
         }
         return view;
+    }
+
+    /// <summary>
+    /// Streams a tensor that is its whole storage (offset 0, contiguous, no other tensor views it, not read yet) into a
+    /// contiguous target of its shape; false for anything else (tied or offset views go through <see cref="Read"/>).
+    /// </summary>
+    private bool ReadInto(RestrictedUnpickler.TensorRef r, Tensor target)
+    {
+        long numel = r.Shape.Aggregate(1L, (a, n) => a * n);
+        bool wholeStorage = r.Offset == 0 && numel == r.Storage.ElementCount && IsContiguous(r.Shape, r.Stride);
+        if (!wholeStorage || !target.is_contiguous() || target.device_type != DeviceType.CPU || _pendingReads[r.Storage.Key] != 1
+            || _storages.ContainsKey(r.Storage.Key) || !_storageEntries.TryGetValue(r.Storage.Key, out var entry))
+            return false;
+        var dtype = TensorStreams.FromStorageType(r.Storage.StorageType);
+        if (entry.Length != numel * TensorStreams.ElementSize(dtype))
+            throw new InvalidDataException($"{Path}: storage data/{r.Storage.Key} has {entry.Length} bytes, expected {numel * TensorStreams.ElementSize(dtype)} (corrupt or truncated)");
+        using var stream = entry.Open();
+        TensorStreams.FillConverting(target, dtype, stream, Path);
+        _pendingReads[r.Storage.Key] = 0;
+        return true;
+    }
+
+    private static bool IsContiguous(long[] shape, long[] stride)
+    {
+        long expected = 1;
+        for (int i = shape.Length - 1; i >= 0; i--)
+        {
+            if (shape[i] != 1 && stride[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
     }
 
     private Tensor Storage(RestrictedUnpickler.StorageRef s)

@@ -74,6 +74,34 @@ public class TorchSaveWriterTests : IDisposable
         Assert.Equal(12, records);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float16, ScalarType.Float32)]
+    [InlineData(ScalarType.Float16, ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float32, ScalarType.Float32)]
+    public void StreamingIntoATargetConvertsSliceBySliceToTheSameValuesAsReadThenCopy(ScalarType stored, ScalarType target)
+    {
+        string path = _files.PathOf("s.bin");
+        var saved = new Dictionary<string, Tensor> { ["w"] = randn(37, 11).to(stored), ["tied"] = zeros(2) };
+        CheckpointWriter.SaveTorch(path, saved);
+        using var file = new TorchZipCheckpoint(path);
+        var w = file.Tensors.Single(t => t.Name == "w");
+        using var streamed = empty([37, 11], target);
+        Assert.True(w.ReadInto!(streamed));
+        using var expected = saved["w"].to(target);
+        Assert.True(expected.equal(streamed).all().item<bool>());
+        // A second read of the same storage cannot stream (it was consumed): the caller falls back to Read.
+        using var again = empty([37, 11], target);
+        Assert.False(w.ReadInto!(again));
+
+        // Slices smaller than the tensor (7 elements of 407) give the same values.
+        using var stream = new MemoryStream();
+        saved["w"].WriteBytesToStream(stream);
+        stream.Position = 0;
+        using var sliced = empty([37, 11], target);
+        TensorStreams.FillConverting(sliced, stored, stream, "memory", sliceElements: 7);
+        Assert.True(expected.equal(sliced).all().item<bool>());
+    }
+
     [Fact]
     public void AnUnsupportedDtypeIsRefusedByName()
     {
