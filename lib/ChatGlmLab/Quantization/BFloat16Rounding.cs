@@ -20,6 +20,12 @@ internal static class BFloat16Rounding
     /// <summary>The float32 a bfloat16 stands for (exact).</summary>
     public static float FromBits(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 
+    /// <summary>Vector <see cref="FromBits(ushort)"/>: bfloat16 bits in the low 16 bits of each lane → their float32 (exact).</summary>
+    public static Vector512<float> FromBits(Vector512<uint> bits) => (bits << 16).AsSingle();
+
+    /// <inheritdoc cref="FromBits(Vector512{uint})"/>
+    public static Vector256<float> FromBits(Vector256<uint> bits) => (bits << 16).AsSingle();
+
     /// <summary>Rounds a float32 to the nearest bfloat16 value, kept as a float32.</summary>
     public static float Round(float value) => FromBits(ToBits(value));
 

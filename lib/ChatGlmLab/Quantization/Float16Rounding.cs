@@ -60,6 +60,37 @@ internal static class Float16Rounding
     }
 
     /// <summary>
+    /// The float32 value (exact) of float16 bits held in the low 16 bits of each lane — the widening <c>(float)half</c>
+    /// does, used by <see cref="QuantizationKernel"/> to read float16 weights (.NET exposes no F16C conversion). Normal
+    /// values move the exponent to float32's bias, subnormals are their count of 2⁻²⁴ (an exact int → float product),
+    /// infinities and NaNs keep their payload under float32's all-ones exponent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FromBits(Vector512<uint> bits)
+    {
+        var abs = bits & Vector512.Create(0x7FFFu);
+        var normal = (abs << 13) + Vector512.Create(ExponentRebias << 13);
+        var subnormal = (Vector512.ConvertToSingle(abs.AsInt32()) * Vector512.Create(1f / 16777216f)).AsUInt32();   // · 2⁻²⁴, exact
+        var special = (abs << 13) | Vector512.Create(Infinity);
+        var magnitude = Vector512.ConditionalSelect(Vector512.LessThan(abs, Vector512.Create(0x400u)), subnormal, normal);
+        magnitude = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(abs, Vector512.Create(0x7C00u)), special, magnitude);
+        return (magnitude | ((bits & Vector512.Create(0x8000u)) << 16)).AsSingle();
+    }
+
+    /// <inheritdoc cref="FromBits(Vector512{uint})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FromBits(Vector256<uint> bits)
+    {
+        var abs = bits & Vector256.Create(0x7FFFu);
+        var normal = (abs << 13) + Vector256.Create(ExponentRebias << 13);
+        var subnormal = (Vector256.ConvertToSingle(abs.AsInt32()) * Vector256.Create(1f / 16777216f)).AsUInt32();
+        var special = (abs << 13) | Vector256.Create(Infinity);
+        var magnitude = Vector256.ConditionalSelect(Vector256.LessThan(abs, Vector256.Create(0x400u)), subnormal, normal);
+        magnitude = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(abs, Vector256.Create(0x7C00u)), special, magnitude);
+        return (magnitude | ((bits & Vector256.Create(0x8000u)) << 16)).AsSingle();
+    }
+
+    /// <summary>
     /// The float16 bits (in the low 16 bits of each lane) of values that <see cref="Round(Vector512{float})"/> returned,
     /// i.e. exactly representable in float16: normal values by moving the exponent to float16's bias, subnormals as
     /// their count of 2⁻²⁴, infinities as such and NaN as float16's default quiet NaN (0x7E00, with the sign).

@@ -11,6 +11,7 @@ namespace ChatGlmLab.Quantization;
 public static class Int4Packing
 {
     private static readonly TorchSharp.Scalar Sixteen = TorchSharp.ScalarExtensionMethods.ToScalar(16);   // held once: see Runtime/Scalars
+    private static readonly TorchSharp.Scalar One = TorchSharp.ScalarExtensionMethods.ToScalar(1);        // add's alpha: integral for int8 tensors
 
     /// <summary>int8 levels [out, in] (each in [-8, 7], in even) → packed int8 [out, in/2].</summary>
     public static Tensor Pack(Tensor levels)
@@ -21,9 +22,9 @@ public static class Int4Packing
         if (cols % 2 != 0) throw new ArgumentException($"int4 packing needs an even number of columns, got {cols}");
         using var scope = NewDisposeScope();
         var pairs = levels.reshape(rows, cols / 2, 2);
-        var high = pairs.select(2, 0) * 16;              // even column, shifted into the high nibble (two's complement)
-        var low = pairs.select(2, 1).remainder(16);      // odd column as its low 4 bits, 0..15 (= q & 0x0F)
-        return (high + low).contiguous().MoveToOuterDisposeScope();
+        var high = pairs.select(2, 0).mul(Sixteen);      // even column, shifted into the high nibble (two's complement)
+        var low = pairs.select(2, 1).remainder(Sixteen); // odd column as its low 4 bits, 0..15 (= q & 0x0F)
+        return high.add(low, One).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>packed int8 [out, in/2] → int8 levels [out, in], each sign-extended to [-8, 7].</summary>

@@ -14,6 +14,7 @@ namespace ChatGlmLab.Quantization;
 /// vector holds the block's even columns and the second its odd ones; <see cref="QuantizedMatVec"/> lays the
 /// activations out in the same order once per call (<see cref="EvenOddBlocks"/>). <see cref="DequantizationKernel"/>,
 /// which writes the columns out, uses the <c>InColumnOrder</c> members, which interleave them back.</para>
+/// <see cref="QuantizationKernel"/> writes the layout with the <c>Pack</c> members (column order in, stored bytes out).
 /// Implemented as structs with static members so that the JIT compiles one specialised loop per layout.
 /// </summary>
 internal unsafe interface IPackedWeightBlocks
@@ -38,6 +39,19 @@ internal unsafe interface IPackedWeightBlocks
 
     /// <summary>The signed level of column <paramref name="column"/> of a row (the scalar form of the same rule).</summary>
     static abstract int Level(byte* row, int column);
+
+    /// <summary>
+    /// The inverse of <see cref="Unpack512InColumnOrder"/> for <see cref="QuantizationKernel"/>: stores the 32 levels of a block
+    /// (int32 lanes in column order, first = columns 0..15) at byte <paramref name="block"/> of a row. Only each level's low
+    /// 8 bits (int8) or low 4 bits (int4) are kept, which is the wraparound torch's int8 cast and int4 packing give.
+    /// </summary>
+    static abstract void Pack512(byte* block, Vector512<int> first, Vector512<int> second);
+
+    /// <summary>As <see cref="Pack512"/> for the 16 levels of a Vector256 block (first = columns 0..7).</summary>
+    static abstract void Pack256(byte* block, Vector256<int> first, Vector256<int> second);
+
+    /// <summary>Stores one level (the scalar form of <see cref="Pack512"/>); int4 leaves the column's neighbour nibble as it is.</summary>
+    static abstract void StoreLevel(byte* row, int column, int level);
 }
 
 /// <summary>int4, two columns per byte (16 bytes per Vector512 block, 8 per Vector256 block).</summary>
@@ -92,6 +106,39 @@ internal unsafe struct Int4Blocks : IPackedWeightBlocks
         byte packed = row[column >> 1];
         return (column & 1) == 0 ? (sbyte)packed >> 4 : (sbyte)(packed << 4) >> 4;   // high nibble even, low odd; sign-extended
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Pack512(byte* block, Vector512<int> first, Vector512<int> second)
+    {
+        // 16 bytes: one per column pair, narrowed from the pairs' 64-bit lanes.
+        var bytes = Vector512.Narrow(Pairs(first.AsInt64()), Pairs(second.AsInt64()));
+        Avx512F.ConvertToVector128SByte(bytes).Store((sbyte*)block);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Pack256(byte* block, Vector256<int> first, Vector256<int> second)
+    {
+        var bytes = Vector256.Narrow(Pairs(first.AsInt64()), Pairs(second.AsInt64()));   // 8 ints, one byte value each
+        var shorts = Vector128.Narrow(bytes.GetLower(), bytes.GetUpper());
+        Unsafe.WriteUnaligned(block, Vector128.Narrow(shorts, shorts).AsUInt64().ToScalar());   // the first 8 bytes
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLevel(byte* row, int column, int level)
+    {
+        byte* at = row + (column >> 1);
+        *at = (column & 1) == 0 ? (byte)((*at & 0x0F) | (level << 4)) : (byte)((*at & 0xF0) | (level & 0x0F));
+    }
+
+    // A 64-bit lane holds an even column in its low half and the next odd column in its high half (little-endian):
+    // the packed byte (q[2j] << 4) | (q[2j+1] & 0x0F) lands in the lane's low byte.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<long> Pairs(Vector512<long> pair) =>
+        ((pair << 4) & Vector512.Create(0xF0L)) | (Vector512.ShiftRightLogical(pair, 32) & Vector512.Create(0x0FL));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<long> Pairs(Vector256<long> pair) =>
+        ((pair << 4) & Vector256.Create(0xF0L)) | (Vector256.ShiftRightLogical(pair, 32) & Vector256.Create(0x0FL));
 }
 
 /// <summary>int8, one column per byte (32 bytes per Vector512 block, 16 per Vector256 block).</summary>
@@ -126,4 +173,21 @@ internal unsafe struct Int8Blocks : IPackedWeightBlocks
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Level(byte* row, int column) => (sbyte)row[column];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Pack512(byte* block, Vector512<int> first, Vector512<int> second)
+    {
+        Avx512F.ConvertToVector128SByte(first).Store((sbyte*)block);         // vpmovdb: low byte of each lane
+        Avx512F.ConvertToVector128SByte(second).Store((sbyte*)block + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Pack256(byte* block, Vector256<int> first, Vector256<int> second)
+    {
+        var shorts = Vector256.Narrow(first, second);                        // Narrow keeps the low bits (no saturation)
+        Vector128.Narrow(shorts.GetLower(), shorts.GetUpper()).Store((sbyte*)block);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLevel(byte* row, int column, int level) => row[column] = (byte)level;
 }

@@ -106,13 +106,7 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
     {
         if (!floatWeight.shape.SequenceEqual([OutFeatures, InFeatures]))
             throw new InvalidDataException($"{source}: float weight has shape [{string.Join(", ", floatWeight.shape)}] but the layer is [{OutFeatures}, {InFeatures}]");
-        using var scope = NewDisposeScope();
-        var q = SymmetricRowQuantization.Quantize(floatWeight, Bits);
-        using (no_grad())
-        {
-            weight.copy_(q.Weight);
-            weight_scale.copy_(q.Scale);
-        }
+        SymmetricRowQuantization.QuantizeInto(floatWeight, Bits, weight, weight_scale);   // on CPU written in place, no temporary
     }
 
     /// <summary>Copies an already-quantized weight (checked: int8, [out, in·bits/8]).</summary>

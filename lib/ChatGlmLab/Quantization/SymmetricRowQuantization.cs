@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Quantization;
@@ -22,6 +23,9 @@ public sealed record QuantizedWeight(Tensor Weight, Tensor Scale, int Bits);
 /// A bfloat16 weight (no upstream fixture) gets what torch does with it: the max and the division by 127 (or 7)
 /// in bfloat16, the scale then rounded to float16; in <c>W / scale</c> torch promotes bfloat16 with float16
 /// to float32, so the ratio is the float32 quotient of the two exact values, rounded to an integer directly.
+/// <para>On CPU (float32, float16, bfloat16) one pass writes the result straight into the stored tensors
+/// (<see cref="QuantizationKernel"/>, bit-identical to the torch ops below, edge cases included); other devices and
+/// dtypes use the torch ops.</para>
 /// </summary>
 public static class SymmetricRowQuantization
 {
@@ -36,32 +40,68 @@ public static class SymmetricRowQuantization
     /// <summary>Quantizes a float weight [out, in] into ChatGLM's stored layout (int4 packed two per byte).</summary>
     public static QuantizedWeight Quantize(Tensor weight, int bits)
     {
+        Check(weight, bits);
+        if (QuantizationKernel.CanRead(weight))
+        {
+            var stored = empty([weight.shape[0], weight.shape[1] * bits / 8], ScalarType.Int8);
+            var scale = empty([weight.shape[0]], ScalarType.Float16);
+            QuantizationKernel.Quantize(weight, bits, stored, scale, QuantizedKernelVariants.Best);
+            return new QuantizedWeight(stored, scale, bits);
+        }
+        using var scope = NewDisposeScope();
+        var torchScale = RowScales(weight, bits);
+        var levels = Levels(weight, torchScale);
+        var torchStored = bits == 4 ? Int4Packing.Pack(levels) : levels;
+        return new QuantizedWeight(torchStored.MoveToOuterDisposeScope(), torchScale.MoveToOuterDisposeScope(), bits);
+    }
+
+    /// <summary>
+    /// Quantizes a float weight [out, in] into existing tensors (a quantized layer's <c>weight</c> and <c>weight_scale</c>):
+    /// on CPU written in place by the kernel, with no temporary; otherwise quantized and copied.
+    /// </summary>
+    public static void QuantizeInto(Tensor weight, int bits, Tensor storedWeight, Tensor scale)
+    {
+        Check(weight, bits);
+        if (QuantizationKernel.CanRead(weight) && QuantizationKernel.CanWrite(weight, bits, storedWeight, scale))
+        {
+            QuantizationKernel.Quantize(weight, bits, storedWeight, scale, QuantizedKernelVariants.Best);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var q = Quantize(weight, bits);
+        using (no_grad())
+        {
+            storedWeight.copy_(q.Weight);
+            scale.copy_(q.Scale);
+        }
+    }
+
+    private static void Check(Tensor weight, int bits)
+    {
         CheckBits(bits);
         if (weight.dim() != 2) throw new ArgumentException($"expected a 2-D weight [out, in], got [{string.Join(", ", weight.shape)}]");
         if (!weight.is_floating_point()) throw new ArgumentException($"expected a floating-point weight, got {weight.dtype}");
-        using var scope = NewDisposeScope();
-        var scale = RowScales(weight, bits);
-        var levels = Levels(weight, scale);
-        var stored = bits == 4 ? Int4Packing.Pack(levels) : levels;
-        return new QuantizedWeight(stored.MoveToOuterDisposeScope(), scale.MoveToOuterDisposeScope(), bits);
+        if (bits == 4 && weight.shape[1] % 2 != 0) throw new ArgumentException($"int4 packing needs an even number of columns, got {weight.shape[1]}");
     }
 
-    /// <summary>float16 [out]: the row's largest magnitude over the largest level, computed in W's dtype.</summary>
+    /// <summary>float16 [out]: the row's largest magnitude over the largest level, computed in W's dtype (the torch-op form).</summary>
     public static Tensor RowScales(Tensor weight, int bits)
     {
         CheckBits(bits);
         using var rowMax = weight.detach().abs().amax([1]);
-        using var scale = rowMax.div(MaxLevel(bits));          // stays in W's dtype (Python-scalar semantics)
+        using Scalar maxLevel = MaxLevel(bits).ToScalar();     // an integer Scalar keeps W's dtype (Python-scalar semantics); see Runtime/Scalars
+        using var scale = rowMax.div(maxLevel);
         return scale.to(ScalarType.Float16);
     }
 
-    /// <summary>int8 [out, in]: round_half_to_even(W / scale) with the scale promoted to W's dtype.</summary>
+    /// <summary>int8 [out, in]: round_half_to_even(W / scale) with the scale promoted to W's dtype (the torch-op form).</summary>
     public static Tensor Levels(Tensor weight, Tensor scale)
     {
         using var scope = NewDisposeScope();
         var ratio = weight.detach() / scale.unsqueeze(1);      // fp32 / fp16 -> fp32; fp16 / fp16 -> fp16; bf16 / fp16 -> fp32
         // An all-zero row has scale 0 and gives 0/0 = NaN, whose int8 cast is undefined (upstream has the
-        // same hole). Mapping NaN to 0 changes no finite value, so parity is unaffected.
+        // same hole). Mapping NaN to 0 changes no finite value, so parity is unaffected. (nan_to_num_ takes doubles, no Scalar.)
+        // The int8 cast wraps out-of-range values (see FloatToInt8Cast), which the CPU kernel reproduces.
         var levels = ratio.round_().nan_to_num_(0.0).to(ScalarType.Int8);
         return levels.MoveToOuterDisposeScope();
     }
