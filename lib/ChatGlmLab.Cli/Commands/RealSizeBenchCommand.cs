@@ -51,7 +51,14 @@ public static class RealSizeBenchCommand
         var results = new List<RealSizeResult>();
         foreach (var phase in phases)
         {
-            var result = RunChild(phase, options, given.GetInt("layers"), context);
+            RealSizeResult result;
+            try { result = RunChild(phase, options, context); }
+            catch (InvalidOperationException e)
+            {
+                // One phase failing (e.g. killed for memory) is a result too: say so in its row and go on with the others.
+                output.WriteLine($"| {phase.Name} | failed: {e.Message.ReplaceLineEndings(" ")} |");
+                continue;
+            }
             results.Add(result);
             var floor = RealSizeBenchmark.Floor(phase, config, options, limits);
             const double gb = 1e9;
@@ -95,7 +102,7 @@ public static class RealSizeBenchCommand
     }
 
     /// <summary>Runs one phase in a fresh process of this program and reads back its result line.</summary>
-    private static RealSizeResult RunChild(RealSizePhase phase, RealSizeOptions options, int? layers, CliContext context)
+    private static RealSizeResult RunChild(RealSizePhase phase, RealSizeOptions options, CliContext context)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
         // Run as "dotnet chatglm-lab.dll ..." or as the apphost: the entry assembly is the program either way.

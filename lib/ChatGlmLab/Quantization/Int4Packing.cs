@@ -12,6 +12,7 @@ public static class Int4Packing
 {
     private static readonly TorchSharp.Scalar Sixteen = TorchSharp.ScalarExtensionMethods.ToScalar(16);   // held once: see Runtime/Scalars
     private static readonly TorchSharp.Scalar One = TorchSharp.ScalarExtensionMethods.ToScalar(1);        // add's alpha: integral for int8 tensors
+    private static readonly TorchSharp.Scalar Eight = TorchSharp.ScalarExtensionMethods.ToScalar(8);
 
     /// <summary>int8 levels [out, in] (each in [-8, 7], in even) → packed int8 [out, in/2].</summary>
     public static Tensor Pack(Tensor levels)
@@ -34,8 +35,8 @@ public static class Int4Packing
             throw new ArgumentException($"expected packed int8 [out, in/2], got {packed.dtype} [{string.Join(", ", packed.shape)}]");
         using var scope = NewDisposeScope();
         var high = packed.div(Sixteen, RoundingMode.floor);   // arithmetic shift right by 4: sign-extended high nibble
-        var low = packed.remainder(16);                  // low nibble 0..15
-        low = low - (low >= 8).to(ScalarType.Int8) * 16; // sign-extend: 8..15 -> -8..-1
+        var low = packed.remainder(Sixteen);             // low nibble 0..15
+        low = low.sub(low.ge(Eight).to(ScalarType.Int8).mul(Sixteen));   // sign-extend: 8..15 -> -8..-1
         return stack([high, low], 2).reshape(packed.shape[0], packed.shape[1] * 2).MoveToOuterDisposeScope();
     }
 }
