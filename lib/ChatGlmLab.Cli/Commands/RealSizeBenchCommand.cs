@@ -43,7 +43,7 @@ public static class RealSizeBenchCommand
         RealSizeCheckpoint.Ensure(dir, layers, tokenizer, log: output.WriteLine);
         var config = ChatGlmConfig.FromPretrained(dir);
         var limits = MachineLimits.Measure();
-        output.WriteLine($"limits: memory copy {limits.CopyGBPerSecond:F1} GB/s (read + write), matmul fp32 {limits.Float32GFlops:F0} GFLOP/s, bf16 {limits.BFloat16GFlops:F0} GFLOP/s");
+        output.WriteLine($"limits: memory copy {limits.CopyGBPerSecond:F1} GB/s (bytes copied per second), matmul fp32 {limits.Float32GFlops:F0} GFLOP/s, bf16 {limits.BFloat16GFlops:F0} GFLOP/s");
         output.WriteLine($"checkpoint: {dir} ({layers} layers, {ModelSize.Of(config).Parameters / 1e9:F2} B parameters)");
         output.WriteLine();
         output.WriteLine("| phase | load s | peak RSS load GB | RSS after load GB | prefill tok/s (floor) | decode ms/token (floor) | s/step (floor) | examples/s | peak RSS GB |");

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace ChatGlmLab.Benchmarks;
 
 /// <summary>
-/// What this machine can do at most, measured the way the model uses it: memory bandwidth (a large tensor copy,
-/// counting bytes read and written) bounds batch-1 decoding, which reads every weight once per token; matmul
+/// What this machine can do at most, measured the way the model uses it: memory bandwidth (bytes copied per second in a
+/// large tensor copy, i.e. each byte read once and written once) bounds batch-1 decoding, which reads every weight once
+/// per token; matmul
 /// throughput at a compute dtype bounds prefill and training. Figures are the best of a few runs with the
 /// current torch thread count.
 /// </summary>
@@ -18,7 +19,7 @@ public sealed record MachineLimits(double CopyGBPerSecond, double Float32GFlops,
         var src = empty(bytes / 4, ScalarType.Float32).fill_(1);
         var dst = empty_like(src);
         double copy = Best(repeats, () => dst.copy_(src));
-        return new MachineLimits(2.0 * bytes / copy / 1e9, MatmulGFlops(ScalarType.Float32, repeats), MatmulGFlops(ScalarType.BFloat16, repeats));
+        return new MachineLimits((double)bytes / copy / 1e9, MatmulGFlops(ScalarType.Float32, repeats), MatmulGFlops(ScalarType.BFloat16, repeats));
     }
 
     public double GFlops(ScalarType dtype) => dtype is ScalarType.BFloat16 or ScalarType.Float16 ? BFloat16GFlops : Float32GFlops;
