@@ -136,12 +136,15 @@ public static class RealSizeBenchmark
         double decode = (blockBytes + head * 2) / (limits.CopyGBPerSecond * 1e9);
         double flops = limits.GFlops(ComputeType) * 1e9;
         double prefill = (2.0 * size.QuantizableWeights * options.PromptLength + 2 * head) / flops;
-        // Gradient checkpointing: forward, its recomputation and the input-gradient backward through every block linear (6·W per token);
-        // weight gradients only where weights train (Freeze's last layers); lm_head forward and backward at the answer half of the tokens.
+        // Gradient checkpointing: every block linear runs forward (2·W per token); backward reaches only the layers at and above
+        // the first trainable one — all of them for LoRA and P-Tuning (adapters and prefixes in every layer), Freeze's last 3
+        // for Freeze — where it recomputes the forward and computes input gradients (4·W), plus weight gradients where weights
+        // train (Freeze's mlp linears); lm_head forward and backward at the answer half of the tokens.
         double tokens = (double)phase.BatchSize * options.SequenceLength;
-        // Freeze's defaults train the mlp's two linears of the last 3 layers.
-        double trainable = phase.Method == "freeze" ? 3.0 * 2 * config.HiddenSize * config.InnerHiddenSize : 0;
-        double step = ((6.0 * size.QuantizableWeights + 2 * trainable) * tokens + 4 * head * tokens / 2) / flops;
+        bool freeze = phase.Method == "freeze";
+        double backwardLayers = freeze ? 3.0 / config.NumLayers : 1.0;
+        double trainable = freeze ? 3.0 * 2 * config.HiddenSize * config.InnerHiddenSize : 0;
+        double step = ((2.0 + 4.0 * backwardLayers) * size.QuantizableWeights + 2 * trainable) * tokens / flops + 4 * head * tokens / 2 / flops;
         return (decode, prefill, step);
     }
 

@@ -28,6 +28,20 @@ public static class Dequantization
         return DequantizeWithTorchOps(weight, scale, bits, mode, computeDType);
     }
 
+    /// <summary>
+    /// The same values for a matmul done at once: on CPU written into this thread's reusable buffer
+    /// (<see cref="DequantizationScratch"/>), so repeated prefill and training steps allocate nothing. The result is
+    /// only valid until the next call on this thread; use <see cref="Dequantize"/> for a weight that is kept.
+    /// </summary>
+    internal static Tensor DequantizeForMatmul(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType)
+    {
+        SymmetricRowQuantization.CheckBits(bits);
+        if (!DequantizationKernel.CanDequantize(weight, scale, bits, computeDType))
+            return DequantizeWithTorchOps(weight, scale, bits, mode, computeDType);
+        var into = DequantizationScratch.Rent(weight.shape[0], weight.shape[1] * 8 / bits, computeDType);
+        return DequantizationKernel.Dequantize(weight, scale, bits, mode, computeDType, QuantizedKernelVariants.Best, into);
+    }
+
     /// <summary>The device-independent form: one int8 unpack for 4 bits, one float matrix, the scale multiplied in place.</summary>
     private static Tensor DequantizeWithTorchOps(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType)
     {

@@ -30,7 +30,9 @@ internal static unsafe class DequantizationKernel
         && weight.shape[1] * 8 / bits <= int.MaxValue;
 
     /// <summary>Dequantizes with <paramref name="variant"/> (tests run each one; callers use the best).</summary>
-    public static Tensor Dequantize(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType, QuantizedKernelVariant variant)
+    /// <param name="into">A contiguous [out, in] tensor of <paramref name="computeDType"/> to write into (e.g. a scratch buffer); null allocates one.</param>
+    public static Tensor Dequantize(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType, QuantizedKernelVariant variant,
+        Tensor? into = null)
     {
         SymmetricRowQuantization.CheckBits(bits);
         if (!CanDequantize(weight, scale, bits, computeDType))
@@ -45,7 +47,9 @@ internal static unsafe class DequantizationKernel
         var productDType = mode == DequantizationMode.Float16 ? ScalarType.Float16 : ScalarType.Float32;
         var scales = scale.to(productDType).to(ScalarType.Float32).contiguous();
         long rows = stored.shape[0], columns = stored.shape[1] * 8 / bits;
-        var output = empty([rows, columns], computeDType);
+        var output = into ?? empty([rows, columns], computeDType);
+        if (into is not null && (!into.shape.SequenceEqual([rows, columns]) || into.dtype != computeDType || !into.is_contiguous()))
+            throw new ArgumentException($"DequantizationKernel: the destination must be a contiguous {computeDType} [{rows}, {columns}] tensor");
 
         var job = new RowJob
         {

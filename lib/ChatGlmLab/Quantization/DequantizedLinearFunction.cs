@@ -34,7 +34,7 @@ internal sealed class DequantizedLinearFunction : SingleTensorFunction<Dequantiz
         ctx.save_data("dtype", x.dtype);
         ctx.save_data("biasNeedsGrad", bias is not null && bias.requires_grad);
 
-        using var w = Dequantization.Dequantize(weight, scale, bits, mode, x.dtype);
+        using var w = Dequantization.DequantizeForMatmul(weight, scale, bits, mode, x.dtype);
         return nn.functional.linear(x, w, bias);
     }
 
@@ -42,7 +42,7 @@ internal sealed class DequantizedLinearFunction : SingleTensorFunction<Dequantiz
     {
         var saved = ctx.get_saved_variables();
         var dtype = (ScalarType)ctx.get_data("dtype");
-        using var w = Dequantization.Dequantize(saved[0], saved[1], (int)ctx.get_data("bits"), (DequantizationMode)ctx.get_data("mode"), dtype);
+        using var w = Dequantization.DequantizeForMatmul(saved[0], saved[1], (int)ctx.get_data("bits"), (DequantizationMode)ctx.get_data("mode"), dtype);
         var gradInput = gradOutput.matmul(w);                                     // [..., out] · [out, in]
         Tensor? gradBias = (bool)ctx.get_data("biasNeedsGrad")
             ? gradOutput.reshape(-1, gradOutput.shape[^1]).sum([0])   // not sum(0): a literal 0 binds to the ScalarType overload

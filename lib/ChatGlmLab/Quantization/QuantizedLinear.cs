@@ -15,7 +15,8 @@ namespace ChatGlmLab.Quantization;
 /// The bias is a parameter frozen by default (upstream: requires_grad=False); Freeze fine-tuning may unfreeze it.
 /// Forward dequantizes into the input's dtype and runs a float matmul, so gradients flow to the input
 /// (adapters before or after this layer train) while the quantized weight stays constant; when a gradient
-/// is needed, backward dequantizes again instead of keeping the float weight (see DequantizedLinearFunction).
+/// is needed, backward dequantizes again instead of keeping the float weight (see DequantizedLinearFunction); both write
+/// into a reused per-thread buffer (DequantizationScratch).
 /// Decode-sized inference calls skip the float matrix altogether (see <see cref="QuantizedMatVec"/>).
 /// </summary>
 public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
@@ -146,8 +147,8 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
             FusedCallCount++;
             return QuantizedMatVec.Multiply(x, weight, weight_scale, b, Bits);
         }
-        // Inference: the dequantized matrix is released as soon as the matmul is done; nothing is cached.
-        using var w = Dequantization.Dequantize(weight, weight_scale, Bits, mode, x.dtype);
+        // Prefill and other multi-row inference: the matrix is dequantized into a reused buffer, multiplied, and left there.
+        using var w = Dequantization.DequantizeForMatmul(weight, weight_scale, Bits, mode, x.dtype);
         return nn.functional.linear(x, w, b);
     }
 
