@@ -42,8 +42,9 @@ public static class Dequantization
         return DequantizationKernel.Dequantize(weight, scale, bits, mode, computeDType, QuantizedKernelVariants.Best, into);
     }
 
-    /// <summary>The device-independent form: one int8 unpack for 4 bits, one float matrix, the scale multiplied in place.</summary>
-    private static Tensor DequantizeWithTorchOps(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType)
+    /// <summary>The device-independent form: one int8 unpack for 4 bits, one float matrix, the scale multiplied in place
+    /// (other devices; the tests' reference for the CPU kernel).</summary>
+    internal static Tensor DequantizeWithTorchOps(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType)
     {
         var productDType = mode == DequantizationMode.Float16 ? ScalarType.Float16 : ScalarType.Float32;
         using var scope = NewDisposeScope();

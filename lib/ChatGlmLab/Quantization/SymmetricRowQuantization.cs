@@ -48,11 +48,17 @@ public static class SymmetricRowQuantization
             QuantizationKernel.Quantize(weight, bits, stored, scale, QuantizedKernelVariants.Best);
             return new QuantizedWeight(stored, scale, bits);
         }
+        return QuantizeWithTorchOps(weight, bits);
+    }
+
+    /// <summary>The device-independent form with torch ops (other devices; the tests' reference for the CPU kernel).</summary>
+    internal static QuantizedWeight QuantizeWithTorchOps(Tensor weight, int bits)
+    {
         using var scope = NewDisposeScope();
-        var torchScale = RowScales(weight, bits);
-        var levels = Levels(weight, torchScale);
-        var torchStored = bits == 4 ? Int4Packing.Pack(levels) : levels;
-        return new QuantizedWeight(torchStored.MoveToOuterDisposeScope(), torchScale.MoveToOuterDisposeScope(), bits);
+        var scale = RowScales(weight, bits);
+        var levels = Levels(weight, scale);
+        var stored = bits == 4 ? Int4Packing.Pack(levels) : levels;
+        return new QuantizedWeight(stored.MoveToOuterDisposeScope(), scale.MoveToOuterDisposeScope(), bits);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ChatGlmLab.Tests.Quantization;
 
 /// <summary>
-/// The CPU dequantization kernel against the original torch-op implementation (<see cref="TorchOpDequantization"/>),
+/// The CPU dequantization kernel against the original torch-op implementation (Dequantization.DequantizeWithTorchOps, the path other devices take),
 /// bit for bit, for every mode × compute dtype × bits, in every variant this CPU runs (scalar included) and through
 /// the public <see cref="Dequantization.Dequantize"/>.
 /// </summary>
@@ -58,7 +58,7 @@ public class DequantizationKernelTests
         {
             using var scope = NewDisposeScope();
             var (weight, scale) = RandomStored(bits, outFeatures, inFeatures, seed: outFeatures * 31 + inFeatures + bits);
-            var expected = TorchOpDequantization.Dequantize(weight, scale, bits, mode, dtype);
+            var expected = Dequantization.DequantizeWithTorchOps(weight, scale, bits, mode, dtype);
             string what = $"int{bits} {mode} -> {dtype} [{outFeatures}, {inFeatures}]";
             foreach (var variant in QuantizedKernelVariants.Supported)
                 AssertSameBits(expected, DequantizationKernel.Dequantize(weight, scale, bits, mode, dtype, variant), $"{what} {variant}");
@@ -89,7 +89,7 @@ public class DequantizationKernelTests
             foreach (var dtype in ComputeDTypes)
             {
                 using var inner = NewDisposeScope();
-                var expected = TorchOpDequantization.Dequantize(weight, scale, bits, mode, dtype);
+                var expected = Dequantization.DequantizeWithTorchOps(weight, scale, bits, mode, dtype);
                 foreach (var variant in QuantizedKernelVariants.Supported)
                     AssertSameBits(expected, DequantizationKernel.Dequantize(weight, scale, bits, mode, dtype, variant), $"int{bits} {mode} -> {dtype} {variant}");
             }
@@ -110,7 +110,7 @@ public class DequantizationKernelTests
             foreach (var mode in Enum.GetValues<DequantizationMode>())
                 foreach (var dtype in ComputeDTypes)
                     foreach (var variant in QuantizedKernelVariants.Supported)
-                        AssertSameBits(TorchOpDequantization.Dequantize(weight, scale, bits, mode, dtype),
+                        AssertSameBits(Dequantization.DequantizeWithTorchOps(weight, scale, bits, mode, dtype),
                             DequantizationKernel.Dequantize(weight, scale, bits, mode, dtype, variant), $"int{bits} {scaleDType} scale {mode} -> {dtype} {variant}");
         }
     }
@@ -122,7 +122,7 @@ public class DequantizationKernelTests
         var (weight, scale) = RandomStored(8, 5, 6, seed: 1);
         Assert.False(DequantizationKernel.CanDequantize(weight, scale, 8, ScalarType.Float64));
         Assert.True(DequantizationKernel.CanDequantize(weight, scale, 8, ScalarType.BFloat16));
-        AssertSameBits(TorchOpDequantization.Dequantize(weight, scale, 8, DequantizationMode.Float32, ScalarType.Float64),
+        AssertSameBits(Dequantization.DequantizeWithTorchOps(weight, scale, 8, DequantizationMode.Float32, ScalarType.Float64),
             Dequantization.Dequantize(weight, scale, 8, DequantizationMode.Float32, ScalarType.Float64), "float64");
     }
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ChatGlmLab.Tests.Quantization;
 
 /// <summary>
-/// The CPU quantization kernel against the original torch-op implementation (<see cref="TorchOpQuantization"/>), bit for
+/// The CPU quantization kernel against the original torch-op implementation (SymmetricRowQuantization.QuantizeWithTorchOps, the path other devices take), bit for
 /// bit (stored int8 / packed int4 bytes and float16 scale bits), for every source dtype × bits, in every variant this CPU
 /// runs (scalar included) and through the public <see cref="SymmetricRowQuantization.Quantize"/>; plus crafted rows for
 /// every edge case torch defines (zero rows, zero scales, wraparound, ties, subnormals, NaN, infinity).
@@ -167,7 +167,7 @@ public class QuantizationKernelTests
             var scale = full([37], 7.0, ScalarType.Float16);
             Assert.True(QuantizationKernel.CanWrite(weight, bits, stored, scale), "the kernel writes these tensors in place");
             SymmetricRowQuantization.QuantizeInto(weight, bits, stored, scale);
-            var expected = TorchOpQuantization.Quantize(weight, bits);
+            var expected = SymmetricRowQuantization.QuantizeWithTorchOps(weight, bits);
             AssertSameBits(expected.Weight, stored, $"QuantizeInto int{bits} weight");
             AssertSameBits(expected.Scale, scale, $"QuantizeInto int{bits} scale");
         }
@@ -179,7 +179,7 @@ public class QuantizationKernelTests
         using var scope = NewDisposeScope();
         var weight = RandomWeight(ScalarType.Float64, 5, 6, seed: 1);
         Assert.False(QuantizationKernel.CanRead(weight));
-        var expected = TorchOpQuantization.Quantize(weight, 8);
+        var expected = SymmetricRowQuantization.QuantizeWithTorchOps(weight, 8);
         var q = SymmetricRowQuantization.Quantize(weight, 8);
         AssertSameBits(expected.Weight, q.Weight, "float64 weight");
         AssertSameBits(expected.Scale, q.Scale, "float64 scale");
@@ -187,7 +187,7 @@ public class QuantizationKernelTests
 
     private static void AssertKernelEqualsTorch(Tensor weight, int bits, string what)
     {
-        var expected = TorchOpQuantization.Quantize(weight, bits);
+        var expected = SymmetricRowQuantization.QuantizeWithTorchOps(weight, bits);
         foreach (var variant in QuantizedKernelVariants.Supported)
         {
             var stored = empty([weight.shape[0], weight.shape[1] * bits / 8], ScalarType.Int8);
