@@ -80,9 +80,13 @@ public static class ModelSetup
                 throw new CliUsageException($"--dataset {name}: no such dataset in {registryPath}; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
     }
 
-    public static ChatGlmTokenizer LoadTokenizer(string modelDir) =>
-        ChatGlm.TryLoadTokenizer(modelDir)
-        ?? throw new CliUsageException($"--model_name_or_path {modelDir} has no tokenizer (tokenizer_config.json / ice_text.model); copy the tokenizer files into it");
+    public static ChatGlmTokenizer LoadTokenizer(string modelDir)
+    {
+        var tokenizer = ChatGlm.TryLoadTokenizer(modelDir)
+            ?? throw new CliUsageException($"--model_name_or_path {modelDir} has no tokenizer (tokenizer_config.json / ice_text.model); copy the tokenizer files into it");
+        ChatGlm.CheckTokenizerFits(tokenizer, ChatGlmConfig.FromPretrained(modelDir), modelDir);
+        return tokenizer;
+    }
 
     /// <summary>
     /// The base model for training, with earlier checkpoints applied; the last LoRA adapter stays an

@@ -20,7 +20,29 @@ public static class ChatGlm
         CheckSingleCheckpointWhenQuantized(args, model.Config.QuantizationBit);
         if (args.CheckpointDirs.Count > 0) FineTuning.ApplyCheckpoints(model, args.CheckpointDirs);
         model.eval();
-        return (model, TryLoadTokenizer(args.ModelNameOrPath));
+        var tokenizer = TryLoadTokenizer(args.ModelNameOrPath);
+        if (tokenizer != null) CheckTokenizerFits(tokenizer, model.Config, args.ModelNameOrPath);
+        return (model, tokenizer);
+    }
+
+    /// <summary>
+    /// The tokenizer of a model directory must produce only ids the model has embeddings for, and its special tokens must be
+    /// the ids config.json names (the model builds its masks and positions from those): otherwise training dies inside
+    /// libtorch ("index out of range in self") and generation fails later with an unrelated message.
+    /// </summary>
+    public static void CheckTokenizerFits(ChatGlmTokenizer tokenizer, ChatGlmConfig config, string modelDir)
+    {
+        string fix = "; use the tokenizer files the model was trained with";
+        if (tokenizer.VocabSize > config.VocabSize)
+            throw new InvalidDataException($"{modelDir}: the tokenizer has {tokenizer.VocabSize} pieces but config.json vocab_size is {config.VocabSize}, " +
+                $"so ids from {config.VocabSize} on have no embedding{fix}");
+        foreach (var (name, tokenizerId, configKey, configId) in new[]
+        {
+            ("bos (<sop>)", tokenizer.BosId, "bos_token_id", config.BosTokenId), ("eos (<eop>)", tokenizer.EosId, "eos_token_id", config.EosTokenId),
+            ("mask ([MASK])", tokenizer.MaskId, "mask_token_id", config.MaskTokenId), ("gmask ([gMASK])", tokenizer.GMaskId, "gmask_token_id", config.GMaskTokenId),
+        })
+            if (tokenizerId != configId)
+                throw new InvalidDataException($"{modelDir}: the tokenizer's {name} is id {tokenizerId} but config.json {configKey} is {configId}{fix}");
     }
 
     /// <summary>
