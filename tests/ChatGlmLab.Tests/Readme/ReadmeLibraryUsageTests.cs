@@ -45,7 +45,7 @@ public sealed class ReadmeLibraryUsageTests : IDisposable
     }
 
     /// <summary>
-    /// A copy of the tiny checkpoint with a tokenizer (the fixture has none): 300 single-character pieces plus ChatGLM's
+    /// A copy of the tiny checkpoint with a tokenizer (the fixture has none): 250 single-character pieces plus ChatGLM's
     /// fixed pieces, so every id the 600-row model can produce decodes; config.json's special ids point at its specials.
     /// </summary>
     private string BaseDirWithTokenizer(string modelDir)
@@ -53,11 +53,12 @@ public sealed class ReadmeLibraryUsageTests : IDisposable
         var dir = Path.Combine(_root, "base");
         Directory.CreateDirectory(dir);
         foreach (var file in Directory.GetFiles(modelDir)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-        var corpus = Enumerable.Range(0, 300).Select(i => ((char)(0x4E00 + i)).ToString()).Append("你好").ToList();
+        var corpus = Enumerable.Range(0, 248).Select(i => ((char)(0x4E00 + i)).ToString()).Append("你好").ToList();
         var built = ChatGlmLab.Tokenization.SentencePieceModelBuilder.Build(corpus, dir,
             new ChatGlmLab.Tokenization.SentencePieceBuilderOptions { MinCharacterFrequency = 1, MultiCharacterPieces = 0 });
         var config = ChatGlmConfig.FromPretrained(dir);
-        Assert.True(built.VocabSize >= config.VocabSize, $"tokenizer has {built.VocabSize} ids, the model {config.VocabSize}");
+        // Exactly the model's rows: every id the model can produce decodes, and no id the tokenizer produces lacks an embedding.
+        Assert.True(built.VocabSize == config.VocabSize, $"tokenizer has {built.VocabSize} ids, the model {config.VocabSize}");
         Assert.True(new[] { built.MaskId, built.GMaskId, built.BosId, built.EosId, built.PadId }.All(id => id < config.VocabSize));
         config.MaskTokenId = built.MaskId;
         config.GMaskTokenId = built.GMaskId;
