@@ -134,6 +134,9 @@ public static unsafe class QuantizedMatVec
             else Run<Int8Blocks, Float32WeightValues>(first, end);
         }
 
+        // Fully optimised from the first call: the tiered JIT would otherwise run the first ~30 calls (a whole first
+        // token at real size) in unoptimised code, tens of times slower.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void Run<TBlocks, TValues>(int first, int end)
             where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
         {

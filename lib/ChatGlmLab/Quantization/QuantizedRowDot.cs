@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ChatGlmLab.Quantization;
 
@@ -22,6 +23,7 @@ internal static unsafe class QuantizedRowDot
         int blocks = blockColumns == 0 ? 0 : inFeatures / blockColumns;
         float sum = variant switch
         {
+            QuantizedKernelVariant.Vector512 when TBlocks.Bits == 4 => Dot512Int4<TValues>(row, x, blocks, scale),
             QuantizedKernelVariant.Vector512 => Dot512<TBlocks, TValues>(row, x, blocks, scale),
             QuantizedKernelVariant.Vector256 => Dot256<TBlocks, TValues>(row, x, blocks, scale),
             _ => 0f,
@@ -52,6 +54,42 @@ internal static unsafe class QuantizedRowDot
             TBlocks.Unpack512(row, out var w0, out var w1);
             a0 = Vector512.FusedMultiplyAdd(TValues.Of(w0, s), Vector512.Load(x), a0);
             a1 = Vector512.FusedMultiplyAdd(TValues.Of(w1, s), Vector512.Load(x + 16), a1);
+        }
+        return Vector512.Sum((a0 + a1) + (a2 + a3));
+    }
+
+    /// <summary>The level each int4 nibble stands for (two's complement), nibble 0..15 in lane order.</summary>
+    private static readonly Vector512<float> LevelOfNibble = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1);
+
+    /// <summary>
+    /// <see cref="Dot512{TBlocks, TValues}"/> for int4, by table: a row has only 16 distinct weight values, so they are
+    /// computed once per row (<typeparamref name="TValues"/>.Of of the 16 levels, one register) and each nibble indexes
+    /// them (vpermps) instead of being converted and, for bfloat16, multiplied and rounded one by one. Why: with the
+    /// per-weight rounding the bfloat16 kernel was compute-bound at ~3× the memory limit at real size; by table it does
+    /// a zero-extension, one shift and two permutes per 32 weights. The values and the FMA chains are those of
+    /// Dot512 with <see cref="Int4Blocks.Unpack512"/>, so the sums are bit-identical.
+    /// </summary>
+    private static float Dot512Int4<TValues>(byte* row, float* x, int blocks, float scale) where TValues : struct, IFusedWeightValues
+    {
+        var values = TValues.Of(LevelOfNibble, Vector512.Create(scale));
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2, row += 32, x += 64)
+        {
+            // vpermps reads only the low 4 bits of each index: a zero-extended byte indexes by its low nibble (odd
+            // column) as it is, and by its high nibble (even column) after a shift.
+            var bytes0 = Avx512F.ConvertToVector512Int32(Vector128.Load(row));
+            var bytes1 = Avx512F.ConvertToVector512Int32(Vector128.Load(row + 16));
+            a0 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(values, Vector512.ShiftRightLogical(bytes0, 4)), Vector512.Load(x), a0);
+            a1 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(values, bytes0), Vector512.Load(x + 16), a1);
+            a2 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(values, Vector512.ShiftRightLogical(bytes1, 4)), Vector512.Load(x + 32), a2);
+            a3 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(values, bytes1), Vector512.Load(x + 48), a3);
+        }
+        if (b < blocks)
+        {
+            var bytes0 = Avx512F.ConvertToVector512Int32(Vector128.Load(row));
+            a0 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(values, Vector512.ShiftRightLogical(bytes0, 4)), Vector512.Load(x), a0);
+            a1 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(values, bytes0), Vector512.Load(x + 16), a1);
         }
         return Vector512.Sum((a0 + a1) + (a2 + a3));
     }
