@@ -1,3 +1,4 @@
+using ChatGlmLab.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -60,7 +61,10 @@ public sealed class Linear : nn.Module<Tensor, Tensor>, ILinearShape
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+    // Decode-sized calls (at most 8 rows, no gradient) read the weight straight from memory (Kernels/FloatMatVec):
+    // libtorch's CPU matrix-vector product is up to ~2× slower than the memory allows, far more in bfloat16.
+    public override Tensor forward(Tensor x) =>
+        FloatMatVec.CanMultiply(x, weight, bias) ? FloatMatVec.Multiply(x, weight, bias) : nn.functional.linear(x, weight, bias);
 }
 
 /// <summary>Token embedding table, parameter named "weight" like torch.nn.Embedding.</summary>

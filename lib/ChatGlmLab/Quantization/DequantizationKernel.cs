@@ -1,3 +1,4 @@
+using ChatGlmLab.Kernels;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using ChatGlmLab.Kernels;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

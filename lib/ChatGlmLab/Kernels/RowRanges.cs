@@ -1,9 +1,9 @@
 using static TorchSharp.torch;
 
-namespace ChatGlmLab.Quantization;
+namespace ChatGlmLab.Kernels;
 
 /// <summary>
-/// How the quantized-weight kernels split a matrix's rows between threads: torch.get_num_threads() contiguous
+/// How the CPU kernels (float and quantized matrix-vector products, dequantization, quantization) split a matrix's rows between threads: torch.get_num_threads() contiguous
 /// ranges of equal size (torch is idle meanwhile, so as many workers as it would use), one range per worker, decided
 /// up front. Rows cost the same, so a static partition balances as well as work stealing without its overhead.
 /// </summary>

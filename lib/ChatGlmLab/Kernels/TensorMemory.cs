@@ -2,9 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace ChatGlmLab.Quantization;
+namespace ChatGlmLab.Kernels;
 
-/// <summary>Raw access to a tensor's memory for the quantized-weight kernels.</summary>
+/// <summary>Raw access to a tensor's memory for the CPU kernels (float and quantized matrix-vector products).</summary>
 internal static unsafe class TensorMemory
 {
     /// <summary>

@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
 
-namespace ChatGlmLab.Quantization;
+namespace ChatGlmLab.Kernels;
 
 /// <summary>
 /// float32 → bfloat16 with round-to-nearest-even, as torch's <c>.to(bfloat16)</c> (c10::round_to_nearest_even):
