@@ -103,7 +103,7 @@ public sealed class Trainer : IDisposable
         bool done = State.GlobalStep >= run.Plan.MaxSteps;
         _model.train();
         var previousRunner = _model.transformer.LayerRunner;
-        _model.transformer.LayerRunner = Args.GradientCheckpointing ? GradientCheckpointing.Run : ScopedLayers.Run;
+        _model.transformer.LayerRunner = Args.GradientCheckpointing ? GradientCheckpointing.Run : null;
         try
         {
             for (int epoch = startEpoch; epoch < run.Plan.NumEpochs && !done; epoch++)
