@@ -45,16 +45,7 @@ public static class DataParallelBenchCommand
     {
         var start = ThisProgram.StartInfo(command);
         foreach (var (name, value) in LaunchCommand.RootVariables()) start.Environment[name] = value;
-        using var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-        var errors = child.StandardError.ReadToEndAsync();
-        DataParallelBenchmarkResult? result = null;
-        while (child.StandardOutput.ReadLine() is { } line)
-            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal))
-                result = JsonSerializer.Deserialize<DataParallelBenchmarkResult>(line[ResultPrefix.Length..]);
-        child.WaitForExit();
-        if (child.ExitCode != 0 || result == null)
-            throw new InvalidOperationException($"{string.Join(' ', command)} failed (exit {child.ExitCode}): {errors.Result.Trim()}");
-        return result;
+        return ThisProgram.RunForResult<DataParallelBenchmarkResult>(start, ResultPrefix, string.Join(' ', command));
     }
 
     private static string? Option(string[] args, string name)

@@ -106,15 +106,6 @@ public static class RealSizeBenchCommand
     {
         var start = ThisProgram.StartInfo(ThisProgram.CommandLine().Concat(["bench", "realsize-phase", "--phase", phase.Name, "--dir", options.CheckpointDir,
             "--device", options.Device, "--prompt", $"{options.PromptLength}", "--new_tokens", $"{options.NewTokens}", "--steps", $"{options.TrainingSteps}"]));
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-        var errors = child.StandardError.ReadToEndAsync();
-        RealSizeResult? result = null;
-        while (child.StandardOutput.ReadLine() is { } line)
-            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal))
-                result = JsonSerializer.Deserialize<RealSizeResult>(line[ResultPrefix.Length..]);
-        child.WaitForExit();
-        if (child.ExitCode != 0 || result == null)
-            throw new InvalidOperationException($"phase {phase.Name} failed (exit {child.ExitCode}; killed by the out-of-memory killer if 137): {errors.Result.Trim()}");
-        return result;
+        return ThisProgram.RunForResult<RealSizeResult>(start, ResultPrefix, $"phase {phase.Name}");
     }
 }
