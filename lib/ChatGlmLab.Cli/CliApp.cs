@@ -30,7 +30,8 @@ public static class CliApp
         new("compare", "the CPU comparison of fine-tuning methods [--profile reduced (or tiny, default, chatglm-6b)] [--output_dir] [--dataset_dir] [--model_name_or_path] [--max_steps] [--seed] [--device]", CompareCommand.Run, () => null),
         new("notebook", "run a notebook headless and write its outputs back ('notebook run FILE.ipynb'), or 'notebook fix-tool' for VS Code's kernel", NotebookCommand.Run, () => null),
         new("png", "snapshot a chart page to PNG with headless Chromium ('png REPORT.html OUT.png')", PngCommand.Run, () => null),
-        new("bench", "the benchmarks: bench [model|train|tokenizer|data|cache|metrics|all] [--cluener FILE] [--tokenizer DIR]; bench realsize [--layers 28] [--device cpu|cuda] [--dir DIR] [--phases a,b] [--prompt 256] [--new_tokens 64] [--steps 2]: ChatGLM-6B at its real size", BenchCommand.Run, () => null),
+        new("bench", "the benchmarks: bench [model|train|tokenizer|data|cache|metrics|all] [--cluener FILE] [--tokenizer DIR]; bench realsize [--layers 28] [--device cpu|cuda] [--dir DIR] [--phases a,b] [--prompt 256] [--new_tokens 64] [--steps 2]: ChatGLM-6B at its real size; bench ddp [--methods lora,full]: 1 process × 2 threads against 2 MPI processes × 1 thread", BenchCommand.Run, () => null),
+        new("launch", "data-parallel training over MPI, the toolkit's accelerate launch: launch --nproc N [--hostfile FILE] [--threads T] train ... (runs mpirun)", LaunchCommand.Run, () => null),
         new("memory", "ChatGLM-6B memory table (no arguments)", MemoryCommand.Run, () => null),
     ];
 

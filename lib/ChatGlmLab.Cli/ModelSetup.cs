@@ -4,6 +4,7 @@ using ChatGlmLab.Modeling;
 using ChatGlmLab.Tokenization;
 using ChatGlmLab.Training;
 
+using ChatGlmLab.Distributed;
 using static TorchSharp.torch;
 
 namespace ChatGlmLab.Cli;
@@ -104,8 +105,11 @@ public static class ModelSetup
         var keepFloat = model.QuantizationBit != null && finetuning.Type == FinetuningType.Freeze
             ? Freezing.FreezeTrainedLinears(ChatGlmConfig.FromPretrained(model.ModelNameOrPath).NumLayers, finetuning)
             : null;
+        // Data-parallel on a GPU machine: one process per GPU, the one of its local rank (untested here: CPU only).
+        var world = ProcessGroup.Current;
+        var device = world.IsDistributed ? world.CudaDevice() : null;
         var loaded = ChatGlmForConditionalGeneration.FromPretrained(model.ModelNameOrPath,
-            new ModelLoadOptions { QuantizationBit = model.QuantizationBit, DType = dtype, KeepFloat = keepFloat });
+            new ModelLoadOptions { QuantizationBit = model.QuantizationBit, DType = dtype, KeepFloat = keepFloat, Device = device });
         if (model.CheckpointDirs.Count > 0)
             FineTuning.ApplyCheckpoints(loaded, model.CheckpointDirs, keepLastAdapter: finetuning.Type == FinetuningType.Lora);
         return loaded;

@@ -9,7 +9,8 @@ namespace ChatGlmLab.Cli.Commands;
 /// The kit's benchmarks (timings live here, never in tests): model forward / greedy decode, training
 /// throughput per method and dtype, tokenizer encoding, 3-turn data expansion, metrics.
 /// Usage: bench [model|train|tokenizer|data|cache|metrics|all] [--cluener FILE] [--tokenizer DIR]; default all;
-/// bench realsize [...] is ChatGLM-6B at its real size (<see cref="RealSizeBenchCommand"/>).
+/// bench realsize [...] is ChatGLM-6B at its real size (<see cref="RealSizeBenchCommand"/>); bench ddp is data-parallel
+/// training over MPI (<see cref="DataParallelBenchCommand"/>).
 /// </summary>
 public static class BenchCommand
 {
@@ -20,6 +21,9 @@ public static class BenchCommand
         // The real-size benchmark has its own arguments and runs its phases in child processes.
         if (args.Length > 0 && args[0] == "realsize") return RealSizeBenchCommand.Run(args[1..], context);
         if (args.Length > 0 && args[0] == "realsize-phase") return RealSizeBenchCommand.RunPhase(args[1..], context);
+        // Data parallelism: one process × 2 threads against 2 processes × 1 thread (mpirun), each a child process.
+        if (args.Length > 0 && args[0] == "ddp") return DataParallelBenchCommand.Run(args[1..], context);
+        if (args.Length > 0 && args[0] == "ddp-rank") return DataParallelBenchCommand.RunRank(args[1..], context);
         var selected = args.TakeWhile(a => !a.StartsWith("--")).ToList();
         foreach (var s in selected)
             if (s != "all" && !Parts.Contains(s)) throw new CliUsageException($"unknown benchmark '{s}'; valid: {string.Join(", ", Parts)}, all");

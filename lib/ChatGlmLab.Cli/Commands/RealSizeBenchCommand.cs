@@ -104,22 +104,8 @@ public static class RealSizeBenchCommand
     /// <summary>Runs one phase in a fresh process of this program and reads back its result line.</summary>
     private static RealSizeResult RunChild(RealSizePhase phase, RealSizeOptions options, CliContext context)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        // Run as "dotnet chatglm-lab.dll ..." or as the apphost: the entry assembly is the program either way.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-            start.ArgumentList.Add(typeof(RealSizeBenchCommand).Assembly.Location);
-        foreach (var a in new[] { "bench", "realsize-phase", "--phase", phase.Name, "--dir", options.CheckpointDir, "--device", options.Device,
-                     "--prompt", $"{options.PromptLength}", "--new_tokens", $"{options.NewTokens}", "--steps", $"{options.TrainingSteps}" })
-            start.ArgumentList.Add(a);
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-        var errors = child.StandardError.ReadToEndAsync();
-        RealSizeResult? result = null;
-        while (child.StandardOutput.ReadLine() is { } line)
-            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal))
-                result = JsonSerializer.Deserialize<RealSizeResult>(line[ResultPrefix.Length..]);
-        child.WaitForExit();
-        if (child.ExitCode != 0 || result == null)
-            throw new InvalidOperationException($"phase {phase.Name} failed (exit {child.ExitCode}; killed by the out-of-memory killer if 137): {errors.Result.Trim()}");
-        return result;
+        var start = ThisProgram.StartInfo(ThisProgram.CommandLine().Concat(["bench", "realsize-phase", "--phase", phase.Name, "--dir", options.CheckpointDir,
+            "--device", options.Device, "--prompt", $"{options.PromptLength}", "--new_tokens", $"{options.NewTokens}", "--steps", $"{options.TrainingSteps}"]));
+        return ThisProgram.RunForResult<RealSizeResult>(start, ResultPrefix, $"phase {phase.Name}");
     }
 }

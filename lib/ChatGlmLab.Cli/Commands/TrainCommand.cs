@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Datasets;
+using ChatGlmLab.Distributed;
 using ChatGlmLab.Evaluation;
 using ChatGlmLab.Generation;
 using ChatGlmLab.ModelInputs;
@@ -35,6 +36,7 @@ public static class TrainCommand
         var data = given.Bind<DataArguments>();
         var generation = given.Bind<GenerationArguments>();
         var output = context.Stdout;
+        var world = ProcessGroup.Current;
 
         if (command == "predict")
         {
@@ -99,14 +101,18 @@ public static class TrainCommand
             using var trainer = new Trainer(model, training, finetuning, trainSource, EvalSource(), modelArgs.ModelNameOrPath);
             var p = trainer.TrainableParameters;
             output.WriteLine($"trainable params: {p.Trainable:N0} || all params: {p.All:N0} || trainable%: {p.Percent:F4}");
+            if (world.IsDistributed)
+                output.WriteLine($"data-parallel: {world.Size} processes (MPI); global batch {training.PerDeviceTrainBatchSize} per device × {world.Size} × " +
+                                 $"{training.GradientAccumulationSteps} accumulation = {training.PerDeviceTrainBatchSize * world.Size * training.GradientAccumulationSteps}");
+            InjectRankFailure(trainer, context);
             var result = trainer.Train();
             output.WriteLine($"train: {result.GlobalStep} steps in {result.Seconds:F1} s, train_loss {result.TrainLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
-            if (training.DoEval)
+            if (training.DoEval && world.IsMain)
                 output.WriteLine($"eval: eval_loss {trainer.Evaluate().EvalLoss:F4} on {evalRecords.Count} dev records");
             output.WriteLine($"trained {FinetuningOptions.NameOf(finetuning.Type)} weights, {FinetuningOptions.FileName}, {TrainingArguments.FileName}, " +
                              $"trainer_log.jsonl, trainer_state.json, train_results.json: {Path.GetFullPath(training.OutputDir)}");
         }
-        else if (training.DoEval)
+        else if (training.DoEval && world.IsMain)
         {
             // Evaluation only: nothing is trained, the loss of the loaded (merged) model on the records.
             using var trainer = new Trainer(model, training, FinetuningOptions.For(FinetuningType.None), null, EvalSource(), modelArgs.ModelNameOrPath);
@@ -114,7 +120,8 @@ public static class TrainCommand
             output.WriteLine($"eval_results.json: {Path.GetFullPath(Path.Combine(training.OutputDir, "eval_results.json"))}");
         }
 
-        if (training.DoPredict)
+        // Data-parallel: the model is the same on every rank after training; rank 0 predicts (as it evaluates).
+        if (training.DoPredict && world.IsMain)
         {
             // The toolkit's gen_kwargs: sampling, top_p 0.7, temperature 0.95, max_target_length + 1 new tokens.
             var options = generation.Apply(GenerationOptions.ToolkitSampling(data.MaxTargetLength + 1), training.Seed);
@@ -122,6 +129,25 @@ public static class TrainCommand
             Predict(model, preprocessor, options, evalRecords, completeSentenceRecords, training, context, evaluationExamples);
         }
         return CliApp.Ok;
+    }
+
+    /// <summary>Test-only: CHATGLMLAB_TEST_RANK_EXIT="rank:step" makes that rank exit abruptly after that update (a crashed process).</summary>
+    public const string RankExitVariable = "CHATGLMLAB_TEST_RANK_EXIT";
+
+    private static void InjectRankFailure(Trainer trainer, CliContext context)
+    {
+        if (Environment.GetEnvironmentVariable(RankExitVariable) is not { } spec) return;
+        var parts = spec.Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int rank) || !int.TryParse(parts[1], out int step))
+            throw new CliUsageException($"{RankExitVariable}='{spec}' is not rank:step");
+        if (rank != ProcessGroup.Current.Rank) return;
+        trainer.StepCompleted += s =>
+        {
+            if (s.GlobalStep != step) return;
+            context.Stderr.WriteLine($"rank {rank} exits at step {step} ({RankExitVariable})");
+            context.Stderr.Flush();
+            Environment.Exit(3);   // no MPI_Finalize, no MPI_Abort: what a killed or crashed process looks like to the others
+        };
     }
 
     public static void Predict(ChatGlmForConditionalGeneration model, SupervisedPreprocessor preprocessor, GenerationOptions options,

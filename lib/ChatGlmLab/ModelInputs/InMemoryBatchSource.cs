@@ -12,8 +12,9 @@ public sealed class InMemoryBatchSource : IBatchSource
     private readonly IReadOnlyList<(long[] Ids, long[] Labels)> _rows;
     private readonly int _batchSize;
     private readonly bool _shuffle;
+    private readonly DataParallelShard _shard;
 
-    public InMemoryBatchSource(IReadOnlyList<(long[] Ids, long[] Labels)> rows, int batchSize, bool shuffle = true)
+    public InMemoryBatchSource(IReadOnlyList<(long[] Ids, long[] Labels)> rows, int batchSize, bool shuffle = true, DataParallelShard? shard = null)
     {
         if (rows.Count == 0) throw new ArgumentException("no rows");
         if (batchSize < 1) throw new ArgumentException("batch size must be at least 1");
@@ -24,9 +25,10 @@ public sealed class InMemoryBatchSource : IBatchSource
         _rows = rows;
         _batchSize = batchSize;
         _shuffle = shuffle;
+        _shard = shard ?? DataParallelShard.Single;
     }
 
-    public int BatchCount => (_rows.Count + _batchSize - 1) / _batchSize;
+    public int BatchCount => _shard.BatchCount(_rows.Count, _batchSize);
     public int RowCount => _rows.Count;
 
     public IEnumerable<TrainingBatch> Batches(int epoch, int seed)
@@ -34,14 +36,15 @@ public sealed class InMemoryBatchSource : IBatchSource
         var order = Enumerable.Range(0, _rows.Count).ToArray();
         if (_shuffle) new Random(unchecked(seed + epoch)).Shuffle(order);
         int length = _rows[0].Ids.Length;
-        for (int start = 0; start < order.Length; start += _batchSize)
+        foreach (var members in _shard.Batches(order.Chunk(_shard.GlobalBatchSize(_batchSize)).ToArray()))
         {
-            var members = order.Skip(start).Take(_batchSize).ToArray();
             var ids = members.SelectMany(i => _rows[i].Ids).ToArray();
             var labels = members.SelectMany(i => _rows[i].Labels).ToArray();
             yield return new TrainingBatch(tensor(ids, [members.Length, length]), tensor(labels, [members.Length, length]), null, null);
         }
     }
+
+    public IBatchSource ForShard(DataParallelShard shard) => new InMemoryBatchSource(_rows, _batchSize, _shuffle, shard);
 
     /// <summary>
     /// A supervised row in the toolkit's layout: prompt + [gMASK] &lt;sop&gt; + answer + &lt;eop&gt;, with labels

@@ -63,6 +63,18 @@ public sealed class TrainableParameter : IDisposable
     /// <summary>The float32 gradient of the master, or null when the parameter received none.</summary>
     public Tensor? Gradient() => HasSeparateMaster ? _masterGrad : Parameter.grad;
 
+    /// <summary>
+    /// Gives a parameter that received no gradient a zero one and returns it (data parallelism: the parameter was used
+    /// on another rank, so the averaged gradient lands here).
+    /// </summary>
+    public Tensor ZeroGradientTensor()
+    {
+        if (Gradient() is { } existing) return existing;
+        using var _ = no_grad();
+        Parameter.grad = zeros_like(Parameter);
+        return Parameter.grad!;
+    }
+
     public void ZeroGradient()
     {
         using var scope = NewDisposeScope();   // releases the handle Parameter.grad hands out

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Checkpoints;
+using ChatGlmLab.Distributed;
 using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Runtime;
@@ -16,6 +17,12 @@ namespace ChatGlmLab.Training;
 /// evaluation / checkpointing every n steps or per epoch, exact resume, and the toolkit's output
 /// files (trainer_log.jsonl, trainer_state.json, *_results.json, TensorBoard events, loss plots).
 /// Every micro-batch and every update runs in its own dispose scope, so memory stays flat.
+/// <para>
+/// Started by mpirun it is DDP's data-parallel training (<see cref="ProcessGroup"/>): the trainable parameters are
+/// broadcast from rank 0, each rank trains on its shard of every global batch, the gradients are averaged over the
+/// ranks once per update (so every rank applies the same update), and rank 0 alone writes logs, checkpoints and
+/// results. Evaluation runs on rank 0 over the whole evaluation set.
+/// </para>
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -30,6 +37,7 @@ public sealed class Trainer : IDisposable
     private readonly AdamW _optimizer;
     private readonly DynamicLossScaler? _lossScaler;
     private readonly long _nonEmbeddingParameters;
+    private readonly ProcessGroup _world = ProcessGroup.Current;
 
     private TrainerLogWriter? _log;
     private TensorBoardLogger? _tensorBoard;
@@ -85,6 +93,12 @@ public sealed class Trainer : IDisposable
         if (_parameters.Count == 0 && trainSource != null && finetuningOptions.Type != FinetuningType.None)
             throw new InvalidOperationException("the model has no trainable parameters");
 
+        // DDP starts every rank from rank 0's values (adapters initialised alike anyway: the same seed on every rank).
+        if (_world.IsDistributed)
+        {
+            _world.Broadcast(_parameters.Select(p => p.Master).ToList());
+            foreach (var p in _parameters) p.CopyMasterToParameter();
+        }
         _optimizer = AdamW.For(_parameters, trainingArgs);
         if (trainingArgs.Fp16) _lossScaler = new DynamicLossScaler();
         _nonEmbeddingParameters = TrainableParameters.All - model.transformer.word_embeddings.weight.numel();
@@ -94,6 +108,7 @@ public sealed class Trainer : IDisposable
     public TrainResult Train(CancellationToken cancellation = default)
     {
         var source = _trainSource ?? throw new InvalidOperationException("no training data (trainSource is null)");
+        if (_world.IsDistributed) source = source.ForShard(new DataParallelShard(_world.Rank, _world.Size));
         if (Args.EvaluationStrategy != "no" && _evalSource == null)
             throw new InvalidOperationException($"evaluation_strategy is '{Args.EvaluationStrategy}' but there is no evaluation data (evalSource is null)");
         var run = StartRun(source);
@@ -130,6 +145,8 @@ public sealed class Trainer : IDisposable
         public int StartStep { get; } = startStep;
         public List<StepLoss> History { get; } = [];
         public long Tokens, Rows;
+        /// <summary>This rank's tokens, rows and flos of the update under way (summed over the ranks when it completes).</summary>
+        public double StepTokens, StepRows, StepFlos;
         public double LossSinceLog;
         public int StepsSinceLog;
         /// <summary>Named in the error when the loss stops being finite.</summary>
@@ -144,17 +161,24 @@ public sealed class Trainer : IDisposable
         string outputDir = Args.OutputDir;
         string? resumeDir = ResolveResumeCheckpoint();
         CheckOutputDir(resumeDir);
-        Directory.CreateDirectory(outputDir);
-        TrainingCheckpoints.RemoveIncomplete(outputDir);
+        _world.Barrier();   // every rank has checked output_dir before rank 0 creates it
+        if (_world.IsMain)
+        {
+            Directory.CreateDirectory(outputDir);
+            TrainingCheckpoints.RemoveIncomplete(outputDir);
+        }
 
         var plan = StepPlan.For(source.BatchCount, Args);
         var schedule = LearningRateSchedule.For(Args, plan.MaxSteps);
         State = new TrainerState { MaxSteps = plan.MaxSteps, NumTrainEpochs = plan.NumEpochs };
         if (resumeDir != null) Resume(resumeDir);
 
-        _log = new TrainerLogWriter(outputDir, startFresh: resumeDir == null);
-        _tensorBoard ??= new TensorBoardLogger(Args.LoggingDir ?? TensorBoardLogger.DefaultLogDir(outputDir));
-        var bar = new ConsoleProgressBar(plan.MaxSteps, State.GlobalStep, Args.DisableTqdm);
+        if (_world.IsMain)
+        {
+            _log = new TrainerLogWriter(outputDir, startFresh: resumeDir == null);
+            _tensorBoard ??= new TensorBoardLogger(Args.LoggingDir ?? TensorBoardLogger.DefaultLogDir(outputDir));
+        }
+        var bar = new ConsoleProgressBar(plan.MaxSteps, State.GlobalStep, Args.DisableTqdm || !_world.IsMain);
         ProcessMemory.ResetPeak();
         _runClock = Stopwatch.StartNew();
         _stepsThisRun = 0;
@@ -204,9 +228,9 @@ public sealed class Trainer : IDisposable
                     : "No checkpoint was saved before it; lower learning_rate or check the data."),
                 State.GlobalStep + 1, loss, run.LastCheckpoint);
         }
-        run.Tokens += batch.Tokens;
-        run.Rows += batch.Rows;
-        State.TotalFlos += 6.0 * batch.Tokens * _nonEmbeddingParameters;
+        run.StepTokens += batch.Tokens;
+        run.StepRows += batch.Rows;
+        run.StepFlos += 6.0 * batch.Tokens * _nonEmbeddingParameters;
         return loss;
     }
 
@@ -215,6 +239,14 @@ public sealed class Trainer : IDisposable
     {
         double learningRate = run.Schedule.LearningRateAt(State.GlobalStep);
         OptimizerStep(learningRate);
+        // The step's loss is the mean over the ranks (what HF logs); tokens, rows and flos are the whole world's.
+        var step = new[] { stepLoss, run.StepTokens, run.StepRows, run.StepFlos };
+        _world.SumInPlace(step);
+        stepLoss = step[0] / _world.Size;
+        run.Tokens += (long)step[1];
+        run.Rows += (long)step[2];
+        State.TotalFlos += step[3];
+        run.StepTokens = run.StepRows = run.StepFlos = 0;
         State.GlobalStep++;
         _stepsThisRun++;
         State.Epoch = epoch + (double)(batchIndex + 1) / run.Plan.BatchesPerEpoch;
@@ -244,7 +276,7 @@ public sealed class Trainer : IDisposable
     private TrainResult FinishRun(Run run, double seconds)
     {
         string outputDir = Args.OutputDir;
-        if (Args.LoadBestModelAtEnd && State.BestModelCheckpoint is { } best && Directory.Exists(best))
+        if (_world.IsMain && Args.LoadBestModelAtEnd && State.BestModelCheckpoint is { } best && Directory.Exists(best))
         {
             using var scope = NewDisposeScope();
             var state = CheckpointLoader.ReadStateDict(Path.Combine(best, OptimizerFile));
@@ -274,12 +306,15 @@ public sealed class Trainer : IDisposable
             ["peak_rss_mb"] = Math.Round(peak / (1024.0 * 1024.0), 1),
         };
 
-        // What the toolkit's workflow does after train(): save_model, save_state, save_metrics("train"), plot_loss.
-        using (NewDisposeScope()) FineTuning.Save(_model, FinetuningOptions, outputDir, _baseModelNameOrPath);
-        Args.Save(outputDir);
-        State.Save(outputDir);
-        WriteResults(outputDir, "train", metrics);
-        if (Args.PlotLoss) LossPlot.Write(outputDir, State, "loss", "eval_loss");
+        // What the toolkit's workflow does after train(): save_model, save_state, save_metrics("train"), plot_loss (rank 0).
+        if (_world.IsMain)
+        {
+            using (NewDisposeScope()) FineTuning.Save(_model, FinetuningOptions, outputDir, _baseModelNameOrPath);
+            Args.Save(outputDir);
+            State.Save(outputDir);
+            WriteResults(outputDir, "train", metrics);
+            if (Args.PlotLoss) LossPlot.Write(outputDir, State, "loss", "eval_loss");
+        }
 
         return new TrainResult
         {
@@ -301,9 +336,10 @@ public sealed class Trainer : IDisposable
     /// <summary>Eval loss over the evaluation source; logs it and writes eval_results.json (merged into all_results.json).</summary>
     public EvalResult Evaluate()
     {
+        var result = EvaluateLoss();
+        if (!_world.IsMain) return result;   // every rank has the same model; rank 0 writes
         Directory.CreateDirectory(Args.OutputDir);
         _log ??= new TrainerLogWriter(Args.OutputDir, startFresh: false);
-        var result = EvaluateLoss();
         Log(new Dictionary<string, double>(result.Metrics));
         WriteResults(Args.OutputDir, "eval", result.Metrics);
         return result;
@@ -339,6 +375,7 @@ public sealed class Trainer : IDisposable
     {
         using (var scope = NewDisposeScope())
         {
+            if (_world.IsDistributed) AverageGradientsOverRanks();
             var gradients = _parameters.Select(p => p.Gradient()).OfType<Tensor>().ToList();
             bool apply = true;
             if (_lossScaler != null)
@@ -355,6 +392,28 @@ public sealed class Trainer : IDisposable
             }
         }
         _optimizer.ZeroGradients();
+    }
+
+    /// <summary>
+    /// DDP's gradient all-reduce, once per update (after the last micro-batch of the accumulation, before unscaling and
+    /// clipping, which then see the same averaged gradients on every rank). With ddp_find_unused_parameters the ranks
+    /// first agree which parameters have a gradient anywhere (a parameter used on some ranks only gets zeros on the
+    /// others, as in DDP); without it every trainable parameter must have one, and a rank that lacks one stops the run.
+    /// </summary>
+    private void AverageGradientsOverRanks()
+    {
+        var gradients = _parameters.Select(p => p.Gradient()).ToList();
+        if (Args.EffectiveDdpFindUnusedParameters)
+        {
+            var used = gradients.Select(g => g is null ? 0.0 : 1.0).ToArray();
+            _world.SumInPlace(used);
+            for (int i = 0; i < gradients.Count; i++)
+                if (gradients[i] is null && used[i] > 0) gradients[i] = _parameters[i].ZeroGradientTensor();
+        }
+        else if (gradients.IndexOf(null) is >= 0 and int missing)
+            throw new InvalidOperationException($"rank {_world.Rank}: the trainable parameter {_parameters[missing].Name} received no gradient in this update; " +
+                                                "pass --ddp_find_unused_parameters true when a method leaves parameters unused");
+        _world.AverageInPlace(gradients.OfType<Tensor>().ToList());
     }
 
     private EvalResult EvaluateLoss()
@@ -396,8 +455,9 @@ public sealed class Trainer : IDisposable
         return new EvalResult { EvalLoss = evalLoss, Examples = examples, Batches = batchCount, Seconds = seconds, Metrics = metrics };
     }
 
-    private IReadOnlyDictionary<string, double> EvaluateAndLog()
+    private IReadOnlyDictionary<string, double>? EvaluateAndLog()
     {
+        if (!_world.IsMain) return null;   // rank 0 evaluates; the others wait for it in the next update's all-reduce
         var result = EvaluateLoss();
         Log(new Dictionary<string, double>(result.Metrics));
         return result.Metrics;
@@ -417,6 +477,7 @@ public sealed class Trainer : IDisposable
     {
         string outputDir = Args.OutputDir;
         string target = TrainingCheckpoints.PathFor(outputDir, State.GlobalStep);
+        if (!_world.IsMain) return target;   // rank 0 writes it; every rank holds the same values
         if (evalMetrics != null && (Args.MetricForBestModel != null || Args.LoadBestModelAtEnd))
             UpdateBest(evalMetrics, target);
 

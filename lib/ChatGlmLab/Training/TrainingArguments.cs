@@ -59,6 +59,11 @@ public sealed record TrainingArguments
     /// or adamw_torch (torch.optim.AdamW). They differ only in where epsilon and the decay enter.
     /// </summary>
     [JsonPropertyName("optim")] public string Optim { get; init; } = "adamw_hf";
+    /// <summary>
+    /// Data-parallel runs (mpirun): whether parameters without a gradient on some rank are allowed (they get zeros
+    /// there, as in DDP). Null means HF's default: true unless gradient_checkpointing. The toolkit's LoRA recipe passes false.
+    /// </summary>
+    [JsonPropertyName("ddp_find_unused_parameters")] public bool? DdpFindUnusedParameters { get; init; }
     /// <summary>Turns the console progress bar off (it is also off when stderr is not a terminal).</summary>
     [JsonPropertyName("disable_tqdm")] public bool DisableTqdm { get; init; }
     /// <summary>The toolkit's switch: write training_loss.html (and training_eval_loss.html) at the end.</summary>
@@ -68,6 +73,9 @@ public sealed record TrainingArguments
 
     /// <summary>HF: evaluating every n steps without eval_steps uses logging_steps.</summary>
     [JsonIgnore] public int EffectiveEvalSteps => EvalSteps ?? LoggingSteps;
+
+    /// <summary>HF's Trainer: ddp_find_unused_parameters when given, else not gradient_checkpointing.</summary>
+    [JsonIgnore] public bool EffectiveDdpFindUnusedParameters => DdpFindUnusedParameters ?? !GradientCheckpointing;
 
     /// <summary>HF: load_best_model_at_end without a metric compares the loss.</summary>
     [JsonIgnore] public string EffectiveMetricForBestModel => MetricForBestModel ?? "loss";
