@@ -65,6 +65,7 @@ public static class ExperimentProfile
             TrainSentences = 120,
             BaseModel = defaults.BaseModel with { Steps = 600 },
             Finetune = defaults.Finetune with { Steps = 300 },
+            Tagger = defaults.Tagger with { Epochs = 10 },
             Generation = new GenerationOptions { MaxNewTokens = 24 },   // the NER answers are short
         };
     }
@@ -81,6 +82,7 @@ public static class ExperimentProfile
             TrainSentences = 40, DevSentences = 4,
             BaseModel = reduced.BaseModel with { HiddenSize = 64, NumLayers = 2, NumHeads = 2, InnerHiddenSize = 256, Steps = 120, BatchSize = 16 },
             Finetune = reduced.Finetune with { Steps = 24, BatchSize = 4 },
+            Tagger = reduced.Tagger with { Epochs = 5, EmbeddingSize = 32, HiddenSize = 32 },
             Generation = new GenerationOptions { MaxNewTokens = 16 },
         };
     }
@@ -104,7 +106,7 @@ public static class ExperimentProfile
             DataDir = dir, TrainFile = "train.json", DevFile = "dev.json", CorpusFormat = NerCorpusFormat.Cluener,
             Instructions = NerInstructionOptions.Article with { Labels = CluenerLabels.All },
             TrainSentences = 0, DevSentences = 0,
-            Tagger = defaults.Tagger with { Epochs = 10, MaxSeconds = 900 },
+            Tagger = defaults.Tagger with { Epochs = 10, MaxSeconds = 1800 },
             PublishedResults = PublishedResult.Cluener2020,
         };
     }
