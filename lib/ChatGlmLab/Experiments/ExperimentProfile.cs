@@ -82,7 +82,7 @@ public static class ExperimentProfile
             TrainSentences = 40, DevSentences = 4,
             BaseModel = reduced.BaseModel with { HiddenSize = 64, NumLayers = 2, NumHeads = 2, InnerHiddenSize = 256, Steps = 120, BatchSize = 16 },
             Finetune = reduced.Finetune with { Steps = 24, BatchSize = 4 },
-            Tagger = reduced.Tagger with { Epochs = 5, EmbeddingSize = 32, HiddenSize = 32 },
+            Tagger = reduced.Tagger with { Epochs = 20, BatchSize = 4, EmbeddingSize = 32, HiddenSize = 32 },   // 40 sentences: small batches, or too few updates
             Generation = new GenerationOptions { MaxNewTokens = 16 },
         };
     }
