@@ -31,6 +31,7 @@ public sealed class CharacterTagger : IDisposable
     public IReadOnlyList<IReadOnlyList<NerEntity>> Predict(IReadOnlyList<string> texts, int batchSize = 64)
     {
         Model.eval();
+        using var thread = OneThread.Scope();
         var result = texts.Select(_ => (IReadOnlyList<NerEntity>)[]).ToList();
         var nonEmpty = Enumerable.Range(0, texts.Count).Where(i => texts[i].Length > 0).ToList();
         foreach (var chunk in nonEmpty.Chunk(batchSize))

@@ -13,7 +13,7 @@ public sealed record TaggerTrainResult(double Epochs, int Steps, double Seconds,
 /// loss = mean CRF negative log-likelihood per sentence, the kit's AdamW (no weight decay, i.e. Adam) with the total
 /// gradient norm clipped, for <see cref="TaggerOptions.Epochs"/> passes or <see cref="TaggerOptions.MaxSeconds"/>,
 /// whichever ends first. Sentences that cannot be tagged one tag per character (overlapping spans, a type outside the
-/// tag set, no characters) are left out and counted.
+/// tag set, no characters) are left out and counted. Runs on one torch thread (<see cref="OneThread"/>).
 /// </summary>
 public static class TaggerTraining
 {
@@ -27,6 +27,7 @@ public static class TaggerTraining
         int untaggable = train.Count - examples.Count;
         if (examples.Count == 0) throw new ArgumentException($"none of the {train.Count} train sentences can be tagged (empty, overlapping spans or types outside {string.Join(", ", tagger.Tags.Types)})");
 
+        using var thread = OneThread.Scope();
         var parameters = tagger.Model.named_parameters().Select(p => new TrainableParameter(p.name, p.parameter, decayWeights: false)).ToList();
         var optimizer = new AdamW(parameters, 0.9, 0.999, 1e-8, 0.0, torchVariant: true);
         var random = new Random(seed);
