@@ -24,4 +24,13 @@ public static class EntityScoring
     /// <summary>One sentence's predicted entities against its gold ones (a tagger's output: nothing to parse).</summary>
     public static void AddSentence(EntityScorer scorer, IEnumerable<NerEntity> gold, IEnumerable<NerEntity> predicted) =>
         scorer.Add(Spans(gold), Spans(predicted));
+
+    /// <summary>Each sentence's predicted entities (e.g. a tagger's) against its gold ones, in order.</summary>
+    public static EntityEvaluation Score(IReadOnlyList<NerExample> gold, IReadOnlyList<IReadOnlyList<NerEntity>> predicted)
+    {
+        if (gold.Count != predicted.Count) throw new ArgumentException($"{gold.Count} gold sentences but {predicted.Count} predicted ones");
+        var scorer = new EntityScorer();
+        for (int i = 0; i < gold.Count; i++) AddSentence(scorer, gold[i].Entities, predicted[i]);
+        return scorer.Result();
+    }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ChatGlmLab.Evaluation;
-using ChatGlmLab.Metrics;
 using ChatGlmLab.Runtime;
 using ChatGlmLab.Taggers;
 
@@ -23,10 +22,7 @@ public static class TaggerRun
         if (train.UntaggableSentences > 0)
             log?.Invoke($"tagger: {train.UntaggableSentences} of {data.TrainExamples.Count} train sentences left out (overlapping spans, types outside the label set, or empty)");
         var clock = Stopwatch.StartNew();
-        var predicted = tagger.Predict(data.DevExamples.Select(e => e.Text).ToList());
-        var scorer = new EntityScorer();
-        for (int i = 0; i < data.DevExamples.Count; i++) EntityScoring.AddSentence(scorer, data.DevExamples[i].Entities, predicted[i]);
-        var entity = scorer.Result();
+        var entity = EntityScoring.Score(data.DevExamples, tagger.Predict(data.DevExamples.Select(e => e.Text).ToList()));
         log?.Invoke($"tagger: {train.Epochs:F1} epochs ({train.Steps} steps) in {train.Seconds:F0} s, entity F1 {entity.Micro.F1 * 100:F1} " +
                     $"(P {entity.Micro.Precision * 100:F1}, R {entity.Micro.Recall * 100:F1})");
         return new TaggerResult

@@ -15,7 +15,7 @@ public sealed record TaggerOptions
 
     // Budget: whichever ends first. The profiles give epochs only, so a run's result does not depend on the machine's load.
     /// <summary>Passes over the train sentences (0 = no tagger: the comparison leaves its column out). 30 passes over the
-    /// default profile's 240 sentences take about a minute of CPU here, what one method's fine-tuning takes.</summary>
+    /// default profile's 240 sentences take about 30 s of CPU here, less than one method's fine-tuning.</summary>
     public int Epochs { get; init; } = 30;
     /// <summary>Wall-clock limit on training, checked after every batch; 0 = none (the epochs alone decide).</summary>
     public double MaxSeconds { get; init; }

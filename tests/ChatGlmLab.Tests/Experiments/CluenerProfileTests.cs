@@ -2,7 +2,6 @@ using ChatGlmLab.Cli;
 using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Evaluation;
 using ChatGlmLab.Experiments;
-using ChatGlmLab.Metrics;
 using ChatGlmLab.Taggers;
 using ChatGlmLab.Tasks.Ner;
 using ChatGlmLab.Tests.Infrastructure;
@@ -89,11 +88,6 @@ public sealed class CluenerProfileTests(ITestOutputHelper output)
         Assert.Contains("tagger 2.5 epochs in 60 s", table);
     }
 
-    private static double F1(CharacterTagger tagger, IReadOnlyList<NerExample> examples)
-    {
-        var predicted = tagger.Predict(examples.Select(e => e.Text).ToList());
-        var scorer = new EntityScorer();
-        for (int i = 0; i < examples.Count; i++) EntityScoring.AddSentence(scorer, examples[i].Entities, predicted[i]);
-        return scorer.Result().Micro.F1;
-    }
+    private static double F1(CharacterTagger tagger, IReadOnlyList<NerExample> examples) =>
+        EntityScoring.Score(examples, tagger.Predict(examples.Select(e => e.Text).ToList())).Micro.F1;
 }

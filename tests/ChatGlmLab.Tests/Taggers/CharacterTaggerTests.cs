@@ -1,5 +1,4 @@
 using ChatGlmLab.Datasets.Ner;
-using ChatGlmLab.Metrics;
 using ChatGlmLab.Evaluation;
 using ChatGlmLab.Taggers;
 using ChatGlmLab.Tests.Infrastructure;
@@ -40,11 +39,6 @@ public sealed class CharacterTaggerTests(ITestOutputHelper output)
             Assert.All(predicted[i], e => Assert.Equal(texts[i][e.Start..e.End], e.Mention));
     }
 
-    private static double F1(CharacterTagger tagger, IReadOnlyList<NerExample> examples)
-    {
-        var predicted = tagger.Predict(examples.Select(e => e.Text).ToList());
-        var scorer = new EntityScorer();
-        for (int i = 0; i < examples.Count; i++) EntityScoring.AddSentence(scorer, examples[i].Entities, predicted[i]);
-        return scorer.Result().Micro.F1;
-    }
+    private static double F1(CharacterTagger tagger, IReadOnlyList<NerExample> examples) =>
+        EntityScoring.Score(examples, tagger.Predict(examples.Select(e => e.Text).ToList())).Micro.F1;
 }
