@@ -6,7 +6,8 @@ namespace ChatGlmLab.Charts;
 /// Chart output for notebooks that renders offline: plotly.js (embedded in Plotly.NET) is inlined into the
 /// first chart a process shows, later charts only draw (they wait for plotly.js if their output is rendered
 /// before the first one's). VS Code, Jupyter and nbconvert render a notebook's outputs in one page, so one
-/// copy serves all charts; Plotly.NET's own notebook output loads plotly.js from a CDN and stays blank offline.
+/// copy serves all charts; Plotly.NET's own notebook output (the Plotly.NET.Interactive extension's formatter) loads
+/// plotly.js from a CDN whatever the chart's display options say, and stays blank offline (environment.md).
 /// Register it once per kernel: <c>Formatter.Register&lt;GenericChart&gt;(NotebookHtml.Fragment, "text/html")</c>.
 /// </summary>
 public static class NotebookHtml

@@ -129,6 +129,8 @@ public sealed class ParsedArguments(IReadOnlyDictionary<string, string> values)
 
     public int? GetInt(string name) => values.TryGetValue(name, out var v) ? (int)ArgumentSpec.Convert(name, v, typeof(int))! : null;
 
+    public double? GetDouble(string name) => values.TryGetValue(name, out var v) ? (double)ArgumentSpec.Convert(name, v, typeof(double))! : null;
+
     public bool GetBool(string name) => values.TryGetValue(name, out var v) && (bool)ArgumentSpec.Convert(name, v, typeof(bool))!;
 
     /// <summary>The given names among <paramref name="names"/>, for conflict messages.</summary>

@@ -7,21 +7,14 @@ namespace ChatGlmLab.Cli;
 /// <summary>Reads a NER corpus in any format the kit supports, by name or recognised from the file.</summary>
 public static class NerCorpusFiles
 {
-    public static readonly string[] Formats = ["ner_json", "cluener", "bio", "bioes", "bmes"];
+    public static readonly string[] Formats = NerCorpusFormat.Names;
 
     public static LoadResult<NerExample> Read(string path, string? format, bool lenient)
     {
         if (!File.Exists(path)) throw new CliUsageException($"NER file not found: {path}");
         string resolved = format ?? Detect(path);
-        return resolved switch
-        {
-            "ner_json" => NerJson.Read(path, lenient),
-            "cluener" => CluenerReader.Read(path, lenient),
-            "bio" => ConllReader.Read(path, TagScheme.Bio, lenient),
-            "bioes" => ConllReader.Read(path, TagScheme.Bioes, lenient),
-            "bmes" => ConllReader.Read(path, TagScheme.Bmes, lenient),
-            _ => throw new CliUsageException($"--input_format '{resolved}' is not one of {string.Join(", ", Formats)}"),
-        };
+        if (!Formats.Contains(resolved)) throw new CliUsageException($"--input_format '{resolved}' is not one of {string.Join(", ", Formats)}");
+        return NerCorpusFormat.Read(path, resolved, lenient);
     }
 
     /// <summary>JSON lines with "entities" = the kit's NER JSON, with "label" = CLUENER; anything else needs --input_format (the CoNLL tag scheme).</summary>
@@ -33,8 +26,8 @@ public static class NerCorpusFiles
             try
             {
                 using var doc = JsonDocument.Parse(first);
-                if (doc.RootElement.TryGetProperty("entities", out _)) return "ner_json";
-                if (doc.RootElement.TryGetProperty("label", out _) || doc.RootElement.TryGetProperty("text", out _)) return "cluener";
+                if (doc.RootElement.TryGetProperty("entities", out _)) return NerCorpusFormat.NerJson;
+                if (doc.RootElement.TryGetProperty("label", out _) || doc.RootElement.TryGetProperty("text", out _)) return NerCorpusFormat.Cluener;
             }
             catch (JsonException) { }
         }

@@ -5,8 +5,9 @@ namespace ChatGlmLab.Cli.Commands;
 /// <summary>
 /// The main job: the LoRA vs P-Tuning v2 vs Freeze vs full comparison (see <see cref="Comparison"/>),
 /// printed in the seed's table layout and written as results.json, report.md and report.html.
-/// Arguments: --profile tiny|reduced|default|chatglm-6b (<see cref="ExperimentProfile"/>, shared with the notebooks), --output_dir,
-/// --dataset_dir, --model_name_or_path, --max_steps, --seed, --device; anything else is refused with the valid names.
+/// Arguments: --profile tiny|reduced|default|chatglm-6b|cluener (<see cref="ExperimentProfile"/>, shared with the notebooks), --output_dir,
+/// --dataset_dir, --cluener_dir (the cluener profile's data), --model_name_or_path, --max_steps, --seed, --device,
+/// --tagger_epochs and --tagger_max_seconds (the reference tagger's budget; 0 epochs leaves it out); anything else is refused with the valid names.
 /// </summary>
 public static class CompareCommand
 {
@@ -15,12 +16,24 @@ public static class CompareCommand
         var given = new ArgumentSpec("compare")
             .With("profile", typeof(string)).With("output_dir", typeof(string)).With("dataset_dir", typeof(string))
             .With("model_name_or_path", typeof(string)).With("max_steps", typeof(int)).With("seed", typeof(int)).With("device", typeof(string))
+            .With("cluener_dir", typeof(string)).With("tagger_epochs", typeof(int)).With("tagger_max_seconds", typeof(double))
             .Parse(args);
         string output = given.Get("output_dir") ?? "runs/compare";
-        var options = ExperimentProfile.Options(given.Get("profile") ?? ExperimentProfile.Default, output, given.Get("dataset_dir") ?? "data", given.Get("model_name_or_path"));
+        CompareOptions options;
+        try
+        {
+            options = ExperimentProfile.Options(given.Get("profile") ?? ExperimentProfile.Default, output, given.Get("dataset_dir"), given.Get("model_name_or_path"),
+                cluenerDir: given.Get("cluener_dir"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);   // a profile without its data is a usage error
+        }
         if (given.GetInt("max_steps") is int steps) options = options with { Finetune = options.Finetune with { Steps = steps } };
         if (given.GetInt("seed") is int seed) options = options with { Seed = seed };   // a new seed also pretrains a new small base model
         if (given.Get("device") is string device) options = options with { Device = device };
+        if (given.GetInt("tagger_epochs") is int epochs) options = options with { Tagger = options.Tagger with { Epochs = epochs } };
+        if (given.GetDouble("tagger_max_seconds") is double seconds) options = options with { Tagger = options.Tagger with { MaxSeconds = seconds } };
         var result = Comparison.Run(options, line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));
         context.Stdout.WriteLine();
         context.Stdout.Write(ComparisonReport.PlainTable(result));

@@ -7,7 +7,7 @@ namespace ChatGlmLab.Evaluation;
 /// <summary>
 /// How one sentence's parsed answers count in entity P/R/F1: its spans against the gold spans, plus the answers that could
 /// not be parsed and the positions that did not hold the mention (or fell outside the text). Used by the NER evaluation
-/// (gold history and cascade) and by scoring a predictions file, so both report the same numbers for the same answers.
+/// (gold history and cascade), by scoring a predictions file and by the reference tagger, so all report the same numbers for the same answers.
 /// </summary>
 public static class EntityScoring
 {
@@ -16,8 +16,21 @@ public static class EntityScoring
 
     public static void AddSentence(EntityScorer scorer, IEnumerable<NerEntity> gold, NerParseResult parsed)
     {
-        scorer.Add(Spans(gold), Spans(parsed.Entities));
+        AddSentence(scorer, gold, parsed.Entities);
         scorer.AddUnparsableAnswers(parsed.UnparsableAnswers);
         scorer.AddMisalignedPositions(parsed.PositionMismatches + parsed.PositionsOutsideText);
+    }
+
+    /// <summary>One sentence's predicted entities against its gold ones (a tagger's output: nothing to parse).</summary>
+    public static void AddSentence(EntityScorer scorer, IEnumerable<NerEntity> gold, IEnumerable<NerEntity> predicted) =>
+        scorer.Add(Spans(gold), Spans(predicted));
+
+    /// <summary>Each sentence's predicted entities (e.g. a tagger's) against its gold ones, in order.</summary>
+    public static EntityEvaluation Score(IReadOnlyList<NerExample> gold, IReadOnlyList<IReadOnlyList<NerEntity>> predicted)
+    {
+        if (gold.Count != predicted.Count) throw new ArgumentException($"{gold.Count} gold sentences but {predicted.Count} predicted ones");
+        var scorer = new EntityScorer();
+        for (int i = 0; i < gold.Count; i++) AddSentence(scorer, gold[i].Entities, predicted[i]);
+        return scorer.Result();
     }
 }

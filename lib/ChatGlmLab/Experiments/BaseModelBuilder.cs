@@ -26,8 +26,9 @@ public static class BaseModelBuilder
     public const string ReadyMarker = "recipe.json";
 
     /// <param name="cacheDir">The folder the models are cached in (one subfolder per key).</param>
+    /// <param name="instructions">The NER questions' wording and labels the glossary is made of (null = the article's).</param>
     public static string BuildOrLoad(BaseModelRecipe recipe, int seed, string cacheDir, IReadOnlyList<string> sentences,
-        IReadOnlyList<InstructionRecord> instructionSample, Action<string>? log = null)
+        IReadOnlyList<InstructionRecord> instructionSample, NerInstructionOptions? instructions = null, Action<string>? log = null)
     {
         string key = BaseModelCacheKey.Of(recipe, seed, sentences, instructionSample);
         string dir = Path.Combine(cacheDir, key);
@@ -42,7 +43,7 @@ public static class BaseModelBuilder
 
         // Tokenizer: the sentences and the instruction wording (questions and answers of a sample of records).
         // The glossary: the NER questions' wording and label names as plain text (no answers), a few times over.
-        var builder = new NerInstructionBuilder();
+        var builder = new NerInstructionBuilder(instructions);
         var glossary = Enumerable.Repeat(builder.Options.Labels.Select(builder.MentionInstruction).Prepend(builder.TypeInstruction())
             .Concat(instructionSample.Take(recipe.GlossaryInstructions).Select(r => r.Instruction)), recipe.GlossaryRepeats).SelectMany(x => x).ToList();
         var pretraining = PretrainingTasks.Build(sentences, glossary, seed, recipe.Curriculum);

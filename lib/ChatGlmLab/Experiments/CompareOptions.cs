@@ -1,11 +1,14 @@
+using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Generation;
+using ChatGlmLab.Taggers;
+using ChatGlmLab.Tasks.Ner;
 
 namespace ChatGlmLab.Experiments;
 
 /// <summary>
 /// Settings of the LoRA vs P-Tuning v2 vs Freeze (vs full) comparison: the data, the base model (a real checkpoint, or
 /// the small CPU model made by <see cref="BaseModel"/>), the fine-tuning (<see cref="Finetune"/>: the same budget for
-/// every method, and the methods), greedy decoding. The defaults are the main job ("default" profile); the other
+/// every method, and the methods), greedy decoding, the reference tagger (<see cref="Tagger"/>). The defaults are the main job ("default" profile); the other
 /// profiles (<see cref="ExperimentProfile"/>) are a `with` on them. The CLI's `compare` and the notebooks both start here.
 /// </summary>
 public sealed record CompareOptions
@@ -13,6 +16,10 @@ public sealed record CompareOptions
     public string DataDir { get; init; } = "data";
     public string TrainFile { get; init; } = "maintenance/train.ner.jsonl";
     public string DevFile { get; init; } = "maintenance/dev.ner.jsonl";
+    /// <summary>The train and dev files' format (<see cref="NerCorpusFormat"/>: ner_json, cluener, ...).</summary>
+    public string CorpusFormat { get; init; } = NerCorpusFormat.NerJson;
+    /// <summary>The 3-turn questions' wording and label set (the corpus's entity types; the tagger tags the same types).</summary>
+    public NerInstructionOptions Instructions { get; init; } = NerInstructionOptions.Article;
     public string OutputDir { get; init; } = "runs/compare";
 
     /// <summary>A real base model directory; null = build and pretrain the small CPU model (<see cref="BaseModel"/>).</summary>
@@ -29,6 +36,10 @@ public sealed record CompareOptions
     public BaseModelRecipe BaseModel { get; init; } = new();
     /// <summary>The methods and the budget each is fine-tuned with.</summary>
     public FinetuneRecipe Finetune { get; init; } = new();
+    /// <summary>The reference BiLSTM-CRF tagger trained on the same train sentences (its shape and budget; Epochs 0 leaves it out).</summary>
+    public TaggerOptions Tagger { get; init; } = new();
+    /// <summary>Published entity F1 on the same benchmark, printed beside the table (none for the bundled corpus).</summary>
+    public IReadOnlyList<PublishedResult> PublishedResults { get; init; } = [];
 
     /// <summary>Where the compared models train and predict: "cpu", or "cuda" / "cuda:N" with the TorchBackend=cuda build
     /// (the small base model is always built on the CPU).</summary>

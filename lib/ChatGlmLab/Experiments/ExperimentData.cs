@@ -30,8 +30,8 @@ public sealed record ExperimentData
     public required string BaseModelDir { get; init; }
     public required ChatGlmTokenizer Tokenizer { get; init; }
     public required SupervisedPreprocessor Preprocessor { get; init; }
-    public NerInstructionBuilder Builder { get; } = new();
-    public NerAnswerParser Parser { get; } = new();
+    public required NerInstructionBuilder Builder { get; init; }
+    public required NerAnswerParser Parser { get; init; }
 
     private IReadOnlyList<TokenizedExample>? _trainInputs;
     /// <summary>The 3-turn training records tokenized (computed on first use).</summary>
@@ -43,21 +43,22 @@ public sealed record ExperimentData
     {
         log ??= _ => { };
         Directory.CreateDirectory(options.OutputDir);
-        var builder = new NerInstructionBuilder();
-        var allTrain = NerJson.Read(Path.Combine(options.DataDir, options.TrainFile)).Items;
+        var builder = new NerInstructionBuilder(options.Instructions);
+        var allTrain = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
         var trainExamples = Take(allTrain, options.TrainSentences);
-        var devExamples = Take(NerJson.Read(Path.Combine(options.DataDir, options.DevFile)).Items, options.DevSentences);
+        var devExamples = Take(NerCorpusFormat.Read(Path.Combine(options.DataDir, options.DevFile), options.CorpusFormat).Items, options.DevSentences);
         var trainRecords = builder.BuildAll(trainExamples).Select(r => r.Record).ToList();
         var devRecords = builder.BuildAll(devExamples).ToList();
         log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
         string baseDir = options.ModelNameOrPath
-            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), trainRecords, log);
+            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), trainRecords, options.Instructions, log);
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         return new ExperimentData
         {
             Options = options, AllTrain = allTrain, TrainExamples = trainExamples, DevExamples = devExamples,
             TrainRecords = trainRecords, DevRecords = devRecords, BaseModelDir = baseDir, Tokenizer = tokenizer,
+            Builder = builder, Parser = new NerAnswerParser(options.Instructions, new SinglePassOptions { Labels = options.Instructions.Labels }),
             Preprocessor = new SupervisedPreprocessor(tokenizer, new SftOptions { MaxSourceLength = options.MaxSourceLength, MaxTargetLength = options.MaxTargetLength }),
         };
     }

@@ -48,4 +48,10 @@ public sealed record ComparisonResult
     [JsonPropertyName("machine")] public required string Machine { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("methods")] public required IReadOnlyList<MethodResult> Methods { get; init; }
+    /// <summary>The reference tagger's column (null when it was not run).</summary>
+    [JsonPropertyName("tagger")] public TaggerResult? Tagger { get; init; }
+    /// <summary>The train and dev files.</summary>
+    [JsonPropertyName("corpus")] public string? Corpus { get; init; }
+    /// <summary>Published results on the same benchmark, printed beside the table (not measured here).</summary>
+    [JsonPropertyName("published_results")] public IReadOnlyList<PublishedResult> PublishedResults { get; init; } = [];
 }

@@ -14,7 +14,7 @@ public sealed class CompareTests : IDisposable
     /// <remarks>
     /// What the reduced profile must show: the whole pipeline runs, every method's training loss falls, every method
     /// clearly beats the base model on ROUGE-L and has a higher entity F1 on the dev set (the grounded cascade: the
-    /// base model answers no question in the NER formats, so its F1 is 0).
+    /// base model answers no question in the NER formats, so its F1 is 0); the reference tagger's column is there and learns.
     /// </remarks>
     [Fact]
     [Trait("Category", "Slow")]
@@ -40,6 +40,11 @@ public sealed class CompareTests : IDisposable
             Assert.NotEmpty(m.LossHistory);
             Assert.True(File.Exists(Path.Combine(m.OutputDir!, "generated_predictions.jsonl")));
         }
+        // The reference tagger: trained on the same sentences, scored on the same dev sentences, a column of the report.
+        Assert.NotNull(result.Tagger);
+        Assert.Equal(40, result.Tagger!.Entity.Sentences);
+        Assert.True(result.Tagger.Entity.Micro.F1 > 0.4, $"tagger entity F1 {result.Tagger.Entity.Micro.F1:P1}");
+        Assert.Contains("tagger (BiLSTM-CRF)", File.ReadAllText(Path.Combine(_dir, "report.md")));
         Assert.Contains("BLEU-4", File.ReadAllText(Path.Combine(_dir, "report.md")));
         string html = File.ReadAllText(Path.Combine(_dir, "report.html"));
         Assert.DoesNotContain("<script src=\"https://cdn", html);       // plotly.js embedded: renders offline
