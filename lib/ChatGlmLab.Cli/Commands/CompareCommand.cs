@@ -10,14 +10,21 @@ namespace ChatGlmLab.Cli.Commands;
 /// </summary>
 public static class CompareCommand
 {
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("compare")
+            .With("profile", typeof(string), $"how big the comparison is: {string.Join(", ", ExperimentProfile.Names)}", ExperimentProfile.Default)
+            .With("output_dir", typeof(string), "where results.json, report.md, report.html and the runs go", "runs/compare")
+            .With("dataset_dir", typeof(string), "folder with dataset_info.json and the maintenance datasets", "data")
+            .With("model_name_or_path", typeof(string), "the base model (default: the profile's; small ones are pretrained and cached)")
+            .With("max_steps", typeof(int), "training steps per method (default: the profile's)")
+            .With("seed", typeof(int), "seed of every run (default: the profile's; a new seed also pretrains a new small base model)")
+            .With("device", typeof(string), "cpu or cuda (default: the profile's)");
+
     public static int Run(string[] args, CliContext context)
     {
-        var given = new ArgumentSpec("compare")
-            .With("profile", typeof(string)).With("output_dir", typeof(string)).With("dataset_dir", typeof(string))
-            .With("model_name_or_path", typeof(string)).With("max_steps", typeof(int)).With("seed", typeof(int)).With("device", typeof(string))
-            .Parse(args);
-        string output = given.Get("output_dir") ?? "runs/compare";
-        var options = ExperimentProfile.Options(given.Get("profile") ?? ExperimentProfile.Default, output, given.Get("dataset_dir") ?? "data", given.Get("model_name_or_path"));
+        var given = Spec().Parse(args);
+        string output = given.Get("output_dir")!;
+        var options = ExperimentProfile.Options(given.Get("profile")!, output, given.Get("dataset_dir")!, given.Get("model_name_or_path"));
         if (given.GetInt("max_steps") is int steps) options = options with { Finetune = options.Finetune with { Steps = steps } };
         if (given.GetInt("seed") is int seed) options = options with { Seed = seed };   // a new seed also pretrains a new small base model
         if (given.Get("device") is string device) options = options with { Device = device };

@@ -96,11 +96,11 @@ public static class TrainCommand
         if (training.DoTrain)
         {
             var trainSource = new SftBatchSource(tokenizer, cache.GetOrBuild(preprocessor, split.Train, SftExampleKind.Training), training.PerDeviceTrainBatchSize, shuffle: true);
-            using var trainer = new Trainer(model, training, finetuning, trainSource, EvalSource(), modelArgs.ModelNameOrPath);
+            using var trainer = new Trainer(model, training, finetuning, trainSource, EvalSource(), modelArgs.ModelNameOrPath) { Info = output.WriteLine };
             var p = trainer.TrainableParameters;
             output.WriteLine($"trainable params: {p.Trainable:N0} || all params: {p.All:N0} || trainable%: {p.Percent:F4}");
             var result = trainer.Train();
-            output.WriteLine($"train: {result.GlobalStep} steps in {result.Seconds:F1} s, train_loss {result.TrainLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
+            output.WriteLine($"train: {result.Summary()}");
             if (training.DoEval)
                 output.WriteLine($"eval: eval_loss {trainer.Evaluate().EvalLoss:F4} on {evalRecords.Count} dev records");
             output.WriteLine($"trained {FinetuningOptions.NameOf(finetuning.Type)} weights, {FinetuningOptions.FileName}, {TrainingArguments.FileName}, " +
