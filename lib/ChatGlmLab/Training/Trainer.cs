@@ -483,7 +483,7 @@ public sealed class Trainer : IDisposable
         State.TotalFlos = saved.TotalFlos;
 
         string schedulerPath = Path.Combine(dir, SchedulerFile);
-        using var scheduler = JsonDocument.Parse(File.ReadAllText(schedulerPath));
+        using var scheduler = JsonFile.Parse(schedulerPath);
         int optimizerStep = scheduler.RootElement.GetProperty("optimizer_step").GetInt32();
         _lossScaler?.Restore(scheduler.RootElement.GetProperty("loss_scale").GetDouble(), scheduler.RootElement.GetProperty("loss_scale_clean_steps").GetInt32());
 
@@ -527,7 +527,7 @@ public sealed class Trainer : IDisposable
             s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sorted, options) + "\n")));
         string allPath = Path.Combine(outputDir, "all_results.json");
         var all = File.Exists(allPath)
-            ? JsonSerializer.Deserialize<SortedDictionary<string, double>>(File.ReadAllText(allPath), options) ?? new()
+            ? JsonFile.Deserialize<SortedDictionary<string, double>>(allPath, options)
             : new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var (k, v) in sorted) all[k] = v;
         CheckpointWriter.WriteAtomically(allPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(all, options) + "\n")));
