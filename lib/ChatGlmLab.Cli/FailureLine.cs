@@ -22,6 +22,7 @@ public static partial class FailureLine
         return e switch
         {
             CliUsageException => (CliApp.UsageError, $"error: {e.Message}"),
+            Generation.PromptTooLongException tooLong => (CliApp.Failed, $"error: {tooLong.Describe("--")}"),
             UnauthorizedAccessException or IOException => (CliApp.Failed, "error: " + FileSystem(e, args)),
             JsonException json => (CliApp.Failed, $"error: not valid JSON ({FirstLine(json.Message)}); fix the JSON file named in the command or its folder"),
             OutOfMemoryException => (CliApp.Failed, $"error: out of memory ({FirstLine(e.Message)}); lower the batch size or max_length, or load the model quantized (--quantization_bit)"),
@@ -59,7 +60,7 @@ public static partial class FailureLine
             : match.Success ? match.Groups[1].Value
             : colon >= 0 && Path.Exists(message[(colon + 2)..]) ? message[(colon + 2)..] : null;
         if (path == null)
-            return $"{message} (check the paths given and that the disk is not full)";
+            return e is FileNotFoundException or DirectoryNotFoundException ? message : $"{message} (check the paths given and that the disk is not full)";
         string subject = ArgumentNaming(path, args) is { } argument ? $"{argument} ({path})" : path;
         if (Directory.Exists(path) && e is UnauthorizedAccessException or FileNotFoundException)
             return $"{subject} is a folder, not a file; give a file path (e.g. {Path.Combine(path, "NAME")})";

@@ -83,7 +83,7 @@ public static class ChatCommand
             {
                 // Not the end of the session: the user can clear the history or send something shorter.
                 output.WriteLine();
-                context.Stderr.WriteLine($"error: {tooLong.Message.Replace("max_length", "--max_length").Replace("max_new_tokens", "--max_new_tokens")} ('clear' drops the history)");
+                context.Stderr.WriteLine($"error: {tooLong.Describe("--")}, or type 'clear' to drop the history");
                 continue;
             }
             var (response, extended) = turn;

@@ -72,6 +72,8 @@ public static class NotebookCommand
     private static int FixTool(string[] args, CliContext context)
     {
         string? toolDir = args is ["--tool_dir", var d] ? d : args.Length == 0 ? null : throw new CliUsageException("notebook fix-tool takes only --tool_dir DIR");
+        if (toolDir != null && !Directory.Exists(toolDir))
+            throw new CliUsageException($"--tool_dir {toolDir}: " + (File.Exists(toolDir) ? "is a file; give the tool's folder" : "folder not found"));
         var dirs = toolDir != null ? [toolDir] : DotnetInteractiveToolFix.FindInstalledTools();
         if (dirs.Count == 0)
             throw new DirectoryNotFoundException("no installed dotnet-interactive tool found (install it with 'dotnet tool install -g Microsoft.dotnet-interactive', or give --tool_dir)");

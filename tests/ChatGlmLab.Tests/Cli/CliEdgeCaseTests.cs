@@ -88,6 +88,15 @@ public sealed class CliEdgeCaseTests(TinyCliModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void A_file_where_a_folder_is_read_is_named_with_its_argument()
+    {
+        var (_, file) = FolderAndFile();
+        AssertOneLine(TinyCliModelFixture.Run("chat", "--model_name_or_path", file), 2, $"--model_name_or_path {file} is a file; give the model's folder");
+        AssertOneLine(TinyCliModelFixture.Run("chat", "--model_name_or_path", fixture.ModelDir, "--checkpoint_dir", file), 2, $"--checkpoint_dir {file} is a file");
+        AssertOneLine(TinyCliModelFixture.Run("notebook", "fix-tool", "--tool_dir", file), 2, $"--tool_dir {file}: is a file");
+    }
+
+    [Fact]
     public void A_notebook_that_is_not_json_names_the_file_and_says_what_it_should_be()
     {
         string notebook = _tmp.Write("broken.ipynb", "this is not JSON\n");
@@ -113,8 +122,16 @@ public sealed class CliEdgeCaseTests(TinyCliModelFixture fixture) : IClassFixtur
             "chat", "--model_name_or_path", fixture.ModelDir, "--max_length", maxLength, "--do_sample", "false");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains($"which leaves no room under --max_length {maxLength}: nothing can be generated; raise --max_length above", run.Stderr);
-        Assert.Contains("'clear' drops the history", run.Stderr);
+        Assert.Contains("or type 'clear' to drop the history", run.Stderr);
         Assert.Contains("History: 0 turns", run.Stdout);   // the refused turn is not in the history
+    }
+
+    [Fact]
+    public void Predicting_with_max_length_below_the_prompts_says_so_instead_of_empty_answers()
+    {
+        var run = TinyCliModelFixture.Run("predict", "--model_name_or_path", fixture.ModelDir, "--dataset", "maintenance_3turn_dev",
+            "--dataset_dir", DataDir, "--cache_dir", fixture.CacheDir, "--output_dir", _tmp.PathOf("predict"), "--max_eval_samples", "1", "--max_length", "1");
+        AssertOneLine(run, 1, "leaves no room under --max_length 1: nothing can be generated; raise --max_length above");
     }
 
     /// <summary>A dataset folder whose dataset_info.json registers the maintenance dev file with the given entry fields.</summary>
