@@ -26,8 +26,10 @@ public static partial class FailureLine
             UnauthorizedAccessException or IOException => (CliApp.Failed, "error: " + FileSystem(e, args)),
             JsonException json => (CliApp.Failed, $"error: not valid JSON ({FirstLine(json.Message)}); fix the JSON file named in the command or its folder"),
             OutOfMemoryException => (CliApp.Failed, $"error: out of memory ({FirstLine(e.Message)}); lower the batch size or max_length, or load the model quantized (--quantization_bit)"),
-            // The library's own errors name the file, key or argument already.
-            Datasets.DataFormatException or InvalidDataException or InvalidOperationException or ArgumentException or TimeoutException
+            // The kit's own exceptions (a loss that stopped being finite, bad data...) and the standard ones it throws name
+            // the file, key or argument already.
+            _ when e.GetType().Namespace?.StartsWith("ChatGlmLab", StringComparison.Ordinal) == true => (CliApp.Failed, $"error: {e.Message}"),
+            InvalidDataException or InvalidOperationException or ArgumentException or TimeoutException
                 or FormatException or NotSupportedException => (CliApp.Failed, $"error: {e.Message}"),
             _ => (CliApp.Failed, $"error: {FirstLine(e.Message)} ({e.GetType().Name}; unexpected — set {TraceVariable}=1 for the stack trace)"),
         };

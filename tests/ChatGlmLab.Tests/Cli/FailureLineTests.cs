@@ -41,6 +41,11 @@ public sealed class FailureLineTests
     }
 
     [Fact]
+    public void The_kits_own_exceptions_keep_their_message() =>
+        Assert.Equal((CliApp.Failed, "error: Training stopped: the loss is NaN at step 2"),
+            FailureLine.For(new ChatGlmLab.Training.NonFiniteLossException("Training stopped: the loss is NaN at step 2", 2, double.NaN, null), []));
+
+    [Fact]
     public void A_usage_error_is_exit_code_2() =>
         Assert.Equal((CliApp.UsageError, "error: --x is wrong"), FailureLine.For(new CliUsageException("--x is wrong"), []));
 }
