@@ -66,6 +66,12 @@ public static class TrainCommand
         {
             DatasetDir = data.DatasetDir, MaxSamples = data.MaxSamples, DevRatio = training.DoTrain ? data.DevRatio : 0, Seed = (ulong)training.Seed,
         });
+        // A file that gave nothing is named first, in one line (not its skipped records one by one): then max_samples and
+        // dev_ratio are not what to check.
+        if (split.Reports.FirstOrDefault(r => r.RecordsKept == 0) is { } emptyFile)
+            throw new CliUsageException(emptyFile.RecordsRead == 0
+                ? $"{emptyFile.FilePath} holds no records (an empty file?); give --dataset a file with instruction records"
+                : $"{emptyFile.FilePath}: none of its {emptyFile.RecordsRead} records was kept ({emptyFile.SkipReasonCounts().Keys.FirstOrDefault()}); check the file and its \"columns\" in dataset_info.json");
         foreach (var warning in split.Warnings) context.Stderr.WriteLine($"warning: {warning}");
         foreach (var report in split.Reports.Where(r => r.RecordsSkipped > 0)) context.Stderr.WriteLine(report.Summary());
         IReadOnlyList<InstructionRecord> evalRecords = training.DoTrain ? split.Dev : split.Train;

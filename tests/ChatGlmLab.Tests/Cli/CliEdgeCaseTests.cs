@@ -160,6 +160,17 @@ public sealed class CliEdgeCaseTests(TinyCliModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void An_empty_dataset_file_or_one_whose_records_are_all_skipped_is_one_line_naming_it()
+    {
+        string dir = DatasetDir("\"columns\": {\"prompt\": \"instruction\", \"query\": \"input\", \"response\": \"history\", \"history\": \"\"}");
+        // "history" holds [] in these records: every record has an empty response, which the toolkit skips.
+        File.WriteAllText(Path.Combine(dir, "dev.3turn.jsonl"), "{\"instruction\": \"a\", \"input\": \"\", \"output\": \"b\", \"history\": \"\"}\n");
+        AssertOneLine(Predict(dir), 2, $"{Path.Combine(dir, "dev.3turn.jsonl")}: none of its 1 records was kept (empty instruction or output");
+        File.WriteAllText(Path.Combine(dir, "dev.3turn.jsonl"), "");
+        AssertOneLine(Predict(dir), 2, $"{Path.Combine(dir, "dev.3turn.jsonl")} holds no records (an empty file?)");
+    }
+
+    [Fact]
     public void A_changed_dataset_file_says_how_to_accept_it_without_naming_a_mode_train_lacks()
     {
         string dir = DatasetDir("\"file_sha1\": \"0000000000000000000000000000000000000000\"");
