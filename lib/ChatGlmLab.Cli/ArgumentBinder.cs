@@ -16,13 +16,20 @@ public sealed class ArgumentSpec
 {
     private readonly Dictionary<string, Type> _types = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    /// <summary>What --help says of each name: a record's property (its doc comment, its initial value) or the command's own words.</summary>
+    private readonly Dictionary<string, (string Description, string? Default)> _help = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object?> _defaults = new(StringComparer.Ordinal);
 
     public ArgumentSpec(string command, params Type[] records)
     {
         Command = command;
         foreach (var record in records)
+        {
+            object? fresh = record.GetConstructor(Type.EmptyTypes) != null ? Activator.CreateInstance(record) : null;
             foreach (var (name, property) in BindableProperties(record))
-                _types.TryAdd(name, property.PropertyType);
+                if (_types.TryAdd(name, property.PropertyType))
+                    _help[name] = (OptionDocs.Summary(property), DefaultText(fresh == null ? null : property.GetValue(fresh)));
+        }
     }
 
     public string Command { get; }
@@ -30,12 +37,46 @@ public sealed class ArgumentSpec
     /// <summary>Every accepted name (aliases included), sorted.</summary>
     public IReadOnlyList<string> Names => _types.Keys.Concat(_aliases.Keys).Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>A name the command reads itself (not a property of a bound record).</summary>
-    public ArgumentSpec With(string name, Type type)
+    /// <summary>
+    /// A name the command reads itself (not a property of a bound record), what --help says of it, and its default when
+    /// it is a constant (then <see cref="ParsedArguments.Get"/> returns it when the name is not given: one place for it).
+    /// </summary>
+    public ArgumentSpec With(string name, Type type, string description, object? defaultValue = null)
     {
         _types[name] = type;
+        _help[name] = (description, defaultValue == null ? null : DefaultText(defaultValue));   // else the description says it
+        if (defaultValue != null) _defaults[name] = defaultValue;
         return this;
     }
+
+    /// <summary>The --help lines: each name with its value kind, one-line description and default, sorted by name.</summary>
+    public IEnumerable<string> HelpLines()
+    {
+        var rows = _types.Keys.Order(StringComparer.Ordinal).Select(name =>
+        {
+            var (description, defaultText) = _help[name];
+            var aliases = _aliases.Where(a => a.Value == name).Select(a => "--" + a.Key).ToList();
+            string also = aliases.Count > 0 ? $" (also {string.Join(", ", aliases)})" : "";
+            return ($"--{name} {ValueKind(_types[name])}".TrimEnd(), $"{description}{also}" + (defaultText != null ? $" [default: {defaultText}]" : ""));
+        }).ToList();
+        int width = rows.Max(r => r.Item1.Length) + 2;
+        return rows.Select(r => $"  {r.Item1.PadRight(width)}{r.Item2}");
+    }
+
+    private static string ValueKind(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t == typeof(bool) ? "[true|false]" : t == typeof(string) ? "TEXT" : t == typeof(double) ? "NUMBER" : "INT";
+    }
+
+    /// <summary>How a default reads in --help: none for null or empty, invariant numbers, lower-case booleans.</summary>
+    private static string? DefaultText(object? value) => value switch
+    {
+        null or "" => "none",
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
 
     /// <summary>Another spelling of a name (e.g. the seed's max_train_samples for max_samples); giving both is an error.</summary>
     public ArgumentSpec Alias(string alias, string name)
@@ -82,7 +123,7 @@ public sealed class ArgumentSpec
             Convert(canonical, value, type);   // fail early, naming the argument
             values[canonical] = value;
         }
-        return new ParsedArguments(values);
+        return new ParsedArguments(values, _defaults);
     }
 
     private static bool IsBooleanText(string text) => text.ToLowerInvariant() is "true" or "false";
@@ -121,17 +162,19 @@ public sealed class ArgumentSpec
 }
 
 /// <summary>The arguments given on one command line, by canonical name, with their raw text.</summary>
-public sealed class ParsedArguments(IReadOnlyDictionary<string, string> values)
+public sealed class ParsedArguments(IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, object?>? defaults = null)
 {
     public bool IsGiven(string name) => values.ContainsKey(name);
 
-    public string? Get(string name) => values.GetValueOrDefault(name);
+    /// <summary>The given text, else the command's constant default for the name (see <see cref="ArgumentSpec.With"/>), else null.</summary>
+    public string? Get(string name) => values.TryGetValue(name, out var v) ? v
+        : defaults?.GetValueOrDefault(name) is { } d ? Convert.ToString(d, CultureInfo.InvariantCulture) : null;
 
-    public int? GetInt(string name) => values.TryGetValue(name, out var v) ? (int)ArgumentSpec.Convert(name, v, typeof(int))! : null;
+    public int? GetInt(string name) => Get(name) is { } v ? (int)ArgumentSpec.Convert(name, v, typeof(int))! : null;
 
-    public double? GetDouble(string name) => values.TryGetValue(name, out var v) ? (double)ArgumentSpec.Convert(name, v, typeof(double))! : null;
+    public double? GetDouble(string name) => Get(name) is { } v ? (double)ArgumentSpec.Convert(name, v, typeof(double))! : null;
 
-    public bool GetBool(string name) => values.TryGetValue(name, out var v) && (bool)ArgumentSpec.Convert(name, v, typeof(bool))!;
+    public bool GetBool(string name) => Get(name) is { } v && (bool)ArgumentSpec.Convert(name, v, typeof(bool))!;
 
     /// <summary>The given names among <paramref name="names"/>, for conflict messages.</summary>
     public IReadOnlyList<string> GivenAmong(params string[] names) => names.Where(IsGiven).ToList();

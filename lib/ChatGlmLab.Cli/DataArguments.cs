@@ -12,12 +12,15 @@ public sealed record DataArguments
 {
     /// <summary>dataset_info.json names, comma separated.</summary>
     [JsonPropertyName("dataset")] public string? Dataset { get; init; }
+    /// <summary>Folder holding dataset_info.json and the dataset files.</summary>
     [JsonPropertyName("dataset_dir")] public string DatasetDir { get; init; } = "data";
     /// <summary>The first n records of each dataset (the seed spells it max_train_samples, accepted as an alias).</summary>
     [JsonPropertyName("max_samples")] public int? MaxSamples { get; init; }
     /// <summary>Part of the data held out as the dev split for do_eval / do_predict during training.</summary>
     [JsonPropertyName("dev_ratio")] public double DevRatio { get; init; }
+    /// <summary>Prompt tokens kept per example (longer prompts are cut).</summary>
     [JsonPropertyName("max_source_length")] public int MaxSourceLength { get; init; } = 512;
+    /// <summary>Answer tokens kept per example (longer answers are cut).</summary>
     [JsonPropertyName("max_target_length")] public int MaxTargetLength { get; init; } = 512;
     /// <summary>Rebuild the cached tokenized examples instead of reading them (the toolkit's load_from_cache_file=False).</summary>
     [JsonPropertyName("overwrite_cache")] public bool OverwriteCache { get; init; }
@@ -25,6 +28,7 @@ public sealed record DataArguments
     [JsonPropertyName("cache_dir")] public string? CacheDir { get; init; }
     /// <summary>chatglm (chat()'s layout) or chatglm-cet (toolkit v0.1.5's).</summary>
     [JsonPropertyName("prompt_template")] public string PromptTemplate { get; init; } = Tokenization.PromptTemplate.ChatGlmName;
+    /// <summary>Predict by generating answers (the only way this kit predicts).</summary>
     [JsonPropertyName("predict_with_generate")] public bool PredictWithGenerate { get; init; }
     /// <summary>The first n records of the evaluation / prediction set.</summary>
     [JsonPropertyName("max_eval_samples")] public int? MaxEvalSamples { get; init; }

@@ -9,12 +9,19 @@ namespace ChatGlmLab.Cli;
 /// </summary>
 public sealed record GenerationArguments
 {
+    /// <summary>Sample instead of greedy decoding.</summary>
     [JsonPropertyName("do_sample")] public bool? DoSample { get; init; }
+    /// <summary>Sampling temperature.</summary>
     [JsonPropertyName("temperature")] public double? Temperature { get; init; }
+    /// <summary>Sample among the likeliest tokens whose probabilities add up to top_p.</summary>
     [JsonPropertyName("top_p")] public double? TopP { get; init; }
+    /// <summary>Sample among the k likeliest tokens (0: no limit).</summary>
     [JsonPropertyName("top_k")] public int? TopK { get; init; }
+    /// <summary>Tokens generated at most per answer (wins over max_length).</summary>
     [JsonPropertyName("max_new_tokens")] public int? MaxNewTokens { get; init; }
+    /// <summary>Longest prompt + answer in tokens (used when max_new_tokens is not given).</summary>
     [JsonPropertyName("max_length")] public int? MaxLength { get; init; }
+    /// <summary>Divide the logits of tokens already present by this (1: none).</summary>
     [JsonPropertyName("repetition_penalty")] public double? RepetitionPenalty { get; init; }
 
     public GenerationOptions Apply(GenerationOptions defaults, long? seed)

@@ -21,6 +21,8 @@ public static class ModelSetup
     {
         if (string.IsNullOrWhiteSpace(model.ModelNameOrPath))
             throw new CliUsageException("--model_name_or_path is required (a Hugging Face-layout model directory with config.json)");
+        if (File.Exists(model.ModelNameOrPath))
+            throw new CliUsageException($"--model_name_or_path {model.ModelNameOrPath} is a file; give the model's folder (config.json and the weights)");
         if (!Directory.Exists(model.ModelNameOrPath))
             throw new CliUsageException($"--model_name_or_path {model.ModelNameOrPath}: directory not found (this kit loads local model directories only)");
         if (!File.Exists(Path.Combine(model.ModelNameOrPath, "config.json")))
@@ -29,7 +31,7 @@ public static class ModelSetup
             throw new CliUsageException($"--quantization_bit {model.QuantizationBit} is not supported; valid values: 4, 8");
         foreach (var dir in model.CheckpointDirs)
             if (!Directory.Exists(dir))
-                throw new CliUsageException($"--checkpoint_dir {dir}: directory not found");
+                throw new CliUsageException(File.Exists(dir) ? $"--checkpoint_dir {dir} is a file; give the checkpoint's folder (adapter_config.json, adapter_model.bin...)" : $"--checkpoint_dir {dir}: directory not found");
     }
 
     /// <summary>

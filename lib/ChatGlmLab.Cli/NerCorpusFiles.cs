@@ -9,9 +9,9 @@ public static class NerCorpusFiles
 {
     public static readonly string[] Formats = NerCorpusFormat.Names;
 
-    public static LoadResult<NerExample> Read(string path, string? format, bool lenient)
+    public static LoadResult<NerExample> Read(string path, string? format, bool lenient, string argument = "--input")
     {
-        if (!File.Exists(path)) throw new CliUsageException($"NER file not found: {path}");
+        InputFile.Require(path, argument, "NER corpus file");
         string resolved = format ?? Detect(path);
         if (!Formats.Contains(resolved)) throw new CliUsageException($"--input_format '{resolved}' is not one of {string.Join(", ", Formats)}");
         return NerCorpusFormat.Read(path, resolved, lenient);
@@ -21,7 +21,9 @@ public static class NerCorpusFiles
     public static string Detect(string path)
     {
         string? first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
-        if (first != null && first.TrimStart().StartsWith('{'))
+        if (first == null)
+            throw new CliUsageException($"{path} is empty (no non-blank line): there is no corpus to read; give the file that holds the sentences");
+        if (first.TrimStart().StartsWith('{'))
         {
             try
             {

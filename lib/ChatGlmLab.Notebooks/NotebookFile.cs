@@ -28,7 +28,13 @@ public sealed class NotebookFile
 
     public static NotebookFile Read(string path)
     {
-        var node = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object");
+        JsonNode? parsed;
+        try { parsed = JsonNode.Parse(File.ReadAllText(path)); }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a Jupyter notebook (not valid JSON: line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}); give an .ipynb file saved by Jupyter or VS Code");
+        }
+        var node = parsed as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object (not a Jupyter notebook)");
         if (node["cells"] is not JsonArray) throw new InvalidDataException($"{path}: no 'cells' array (not a Jupyter notebook)");
         return new NotebookFile(path, node);
     }

@@ -16,6 +16,14 @@ public static class BenchCommand
 {
     private static readonly string[] Parts = ["model", "train", "tokenizer", "data", "cache", "metrics"];
 
+    /// <summary>The named arguments; the benchmarks to run come first, without names.</summary>
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("bench")
+            .With("cluener", typeof(string), "a CLUENER file for the tokenizer, data and cache benchmarks", DefaultCluener)
+            .With("tokenizer", typeof(string), "folder with the real ice_text.model (default: ../shared/fixtures/tokenizer when it exists)");
+
+    private static readonly string DefaultCluener = Path.Combine("..", "shared", "data", "cluener2020", "dev.json");
+
     public static int Run(string[] args, CliContext context)
     {
         // The real-size benchmark has its own arguments and runs its phases in child processes.
@@ -44,7 +52,7 @@ public static class BenchCommand
                 output.WriteLine($"train     {r.Method,-5} {r.ComputeType,-9} batch {r.BatchSize}×{r.SequenceLength}  {r.TokensPerSecond,7:F0} tok/s  {r.SecondsPerStep:F2} s/step  " +
                                  $"peak RSS {r.PeakRssMb:F0} MB  trainable {r.TrainablePercent:F2}%");
 
-        string cluener = Option("cluener") ?? Path.Combine("..", "shared", "data", "cluener2020", "dev.json");
+        string cluener = Option("cluener") ?? DefaultCluener;
         string? tokenizerDir = Option("tokenizer") ?? (Directory.Exists(Path.Combine("..", "shared", "fixtures", "tokenizer")) ? Path.Combine("..", "shared", "fixtures", "tokenizer") : null);
         if (All("tokenizer"))
         {

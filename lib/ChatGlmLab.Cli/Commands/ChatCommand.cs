@@ -15,17 +15,17 @@ public static class ChatCommand
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("chat", typeof(ModelArguments), typeof(GenerationArguments))
             // Accepted for the toolkit's command lines: checkpoints are recognised by their files.
-            .With("finetuning_type", typeof(string))
-            .With("prompt_template", typeof(string))
-            .With("seed", typeof(long))
-            .With("bf16", typeof(bool));
+            .With("finetuning_type", typeof(string), "accepted for the toolkit's command lines; checkpoints are recognised by their files")
+            .With("prompt_template", typeof(string), $"how a turn becomes a prompt: {string.Join(" or ", PromptTemplate.Names)}", PromptTemplate.ChatGlmName)
+            .With("seed", typeof(long), "seed for sampling (default: a different reply each run)")
+            .With("bf16", typeof(bool), "compute in bfloat16 (default: true with --quantization_bit, else false)");
 
     public static int Run(string[] args, CliContext context)
     {
         var given = Spec().Parse(args);
         var modelArgs = given.Bind<ModelArguments>();
         ModelSetup.CheckModelArguments(modelArgs);
-        string templateName = given.Get("prompt_template") ?? PromptTemplate.ChatGlmName;
+        string templateName = given.Get("prompt_template")!;
         if (!PromptTemplate.Names.Contains(templateName))
             throw new CliUsageException($"--prompt_template '{templateName}' is not one of {string.Join(", ", PromptTemplate.Names)}");
         long? seed = given.Get("seed") is { } s ? (long)ArgumentSpec.Convert("seed", s, typeof(long))! : null;
@@ -65,7 +65,6 @@ public static class ChatCommand
                 continue;
             }
 
-            output.Write("ChatGLM: ");
             string printed = "";
             void Stream(string partial)
             {
@@ -77,7 +76,17 @@ public static class ChatCommand
                 output.Flush();
                 printed = partial;
             }
-            var (response, extended) = session.Chat(query, history, options, Stream);
+            (string Response, IReadOnlyList<(string Query, string Response)> History) turn;
+            output.Write("ChatGLM: ");
+            try { turn = session.Chat(query, history, options, Stream); }
+            catch (PromptTooLongException tooLong)
+            {
+                // Not the end of the session: the user can clear the history or send something shorter.
+                output.WriteLine();
+                context.Stderr.WriteLine($"error: {tooLong.Describe("--")}, or type 'clear' to drop the history");
+                continue;
+            }
+            var (response, extended) = turn;
             if (response.StartsWith(printed, StringComparison.Ordinal)) output.Write(response[printed.Length..]);
             else output.Write($"\n(final) {response}");
             output.WriteLine();

@@ -11,18 +11,27 @@ namespace ChatGlmLab.Cli.Commands;
 /// </summary>
 public static class CompareCommand
 {
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("compare")
+            .With("profile", typeof(string), $"how big the comparison is: {string.Join(", ", ExperimentProfile.Names)}", ExperimentProfile.Default)
+            .With("output_dir", typeof(string), "where results.json, report.md, report.html and the runs go", "runs/compare")
+            .With("dataset_dir", typeof(string), "folder with dataset_info.json and the maintenance datasets", "data")
+            .With("model_name_or_path", typeof(string), "the base model (default: the profile's; small ones are pretrained and cached)")
+            .With("max_steps", typeof(int), "training steps per method (default: the profile's)")
+            .With("seed", typeof(int), "seed of every run (default: the profile's; a new seed also pretrains a new small base model)")
+            .With("device", typeof(string), "cpu or cuda (default: the profile's)")
+            .With("cluener_dir", typeof(string), "the cluener profile's data: a folder with CLUENER2020's train.json and dev.json")
+            .With("tagger_epochs", typeof(int), "passes of the reference tagger (BiLSTM-CRF) over the train sentences; 0 leaves it out (default: the profile's)")
+            .With("tagger_max_seconds", typeof(double), "a time cap on the tagger's training, off by default so results do not depend on the machine's load");
+
     public static int Run(string[] args, CliContext context)
     {
-        var given = new ArgumentSpec("compare")
-            .With("profile", typeof(string)).With("output_dir", typeof(string)).With("dataset_dir", typeof(string))
-            .With("model_name_or_path", typeof(string)).With("max_steps", typeof(int)).With("seed", typeof(int)).With("device", typeof(string))
-            .With("cluener_dir", typeof(string)).With("tagger_epochs", typeof(int)).With("tagger_max_seconds", typeof(double))
-            .Parse(args);
-        string output = given.Get("output_dir") ?? "runs/compare";
+        var given = Spec().Parse(args);
+        string output = given.Get("output_dir")!;
         CompareOptions options;
         try
         {
-            options = ExperimentProfile.Options(given.Get("profile") ?? ExperimentProfile.Default, output, given.Get("dataset_dir"), given.Get("model_name_or_path"),
+            options = ExperimentProfile.Options(given.Get("profile")!, output, given.Get("dataset_dir")!, given.Get("model_name_or_path"),
                 cluenerDir: given.Get("cluener_dir"));
         }
         catch (ArgumentException e)

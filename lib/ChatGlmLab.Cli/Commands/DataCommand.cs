@@ -20,35 +20,39 @@ public static class DataCommand
 {
     public static readonly string[] OutputKinds = ["ner_json", "cluener", "3turn", "single"];
 
+    public static readonly CliApp.CommandHelp[] Subcommands =
+    [
+        new("convert", "a NER corpus (CLUENER, CoNLL BIO/BIOES/BMES, the kit's NER JSON) to the kit's NER JSON, CLUENER, 3-turn and single-pass instruction files, registered in dataset_info.json", ConvertSpec),
+        new("stats", "sentences, mentions per type, skipped records and length percentiles of a NER corpus", StatsSpec),
+    ];
+
     public static ArgumentSpec ConvertSpec() =>
         new ArgumentSpec("data convert")
-            .With("input", typeof(string))
-            .With("input_format", typeof(string))
-            .With("output_dir", typeof(string))
-            .With("name", typeof(string))
-            .With("outputs", typeof(string))
-            .With("labels", typeof(string))
-            .With("lenient", typeof(bool))
-            .With("overwrite_output_dir", typeof(bool));
+            .With("input", typeof(string), "the NER corpus to convert (required)")
+            .With("input_format", typeof(string), InputFormatHelp)
+            .With("output_dir", typeof(string), "where the converted files and dataset_info.json go (required)")
+            .With("name", typeof(string), "file name stem of the outputs (default: the input's file name up to its first dot)")
+            .With("outputs", typeof(string), "comma list of outputs to write", string.Join(",", OutputKinds))
+            .With("labels", typeof(string), "comma list of entity types for the instructions (default: the seed's or CLUENER's when the corpus fits, else its own)")
+            .With("lenient", typeof(bool), LenientHelp, false)
+            .With("overwrite_output_dir", typeof(bool), "replace outputs of the same name already in --output_dir", false);
 
     public static ArgumentSpec StatsSpec() =>
         new ArgumentSpec("data stats")
-            .With("input", typeof(string))
-            .With("input_format", typeof(string))
-            .With("lenient", typeof(bool))
-            .With("output_file", typeof(string));
+            .With("input", typeof(string), "the NER corpus (required)")
+            .With("input_format", typeof(string), InputFormatHelp)
+            .With("lenient", typeof(bool), LenientHelp, false)
+            .With("output_file", typeof(string), "also write the statistics as JSON to this file (default: printed only)");
+
+    private static readonly string InputFormatHelp =
+        $"{string.Join(", ", NerCorpusFiles.Formats)} (default: recognised from the file; CoNLL files need their tag scheme)";
+    private const string LenientHelp = "skip bad sentences (counted and reported) instead of stopping at the first";
 
     public static int Run(string[] args, CliContext context)
     {
         if (args.Length == 0 || args[0] is not ("convert" or "stats"))
             throw new CliUsageException("data needs a subcommand: 'data convert' or 'data stats'");
         var rest = args[1..];
-        if (rest is ["--help"] or ["-h"])
-        {
-            var spec = args[0] == "convert" ? ConvertSpec() : StatsSpec();
-            context.Stdout.WriteLine($"chatglm-lab {spec.Command}: arguments {spec.ValidNamesText()}");
-            return CliApp.Ok;
-        }
         return args[0] == "convert" ? Convert(rest, context) : Stats(rest, context);
     }
 
@@ -61,7 +65,7 @@ public static class DataCommand
         // The name becomes file names in output_dir: a path here would write elsewhere ("../x", "/etc/x").
         if (name.Length == 0 || name is "." or ".." || name.IndexOfAny(['/', '\\', .. Path.GetInvalidFileNameChars()]) >= 0)
             throw new CliUsageException($"--name '{name}' must be a plain file name (no folder separators, not '.' or '..'): it names the files written in --output_dir");
-        var outputs = (given.Get("outputs") ?? string.Join(",", OutputKinds))
+        var outputs = given.Get("outputs")!
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         var unknown = outputs.Where(o => !OutputKinds.Contains(o)).ToList();
         if (outputs.Count == 0 || unknown.Count > 0)

@@ -12,9 +12,13 @@ public static class DataParallelBenchCommand
 {
     private const string ResultPrefix = "ddp-result ";
 
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("bench ddp")
+            .With("methods", typeof(string), "finetuning types to measure, comma-separated", "lora,full");
+
     public static int Run(string[] args, CliContext context)
     {
-        string methods = Option(args, "methods") ?? "lora,full";
+        string methods = Spec().Parse(args).Get("methods")!;
         var output = context.Stdout;
         output.WriteLine($"machine: {ChatGlmLab.Runtime.MachineDescription.Current()}");
         foreach (var method in methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -12,10 +12,9 @@ public static class ExportCommand
 {
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("export", typeof(ModelArguments))
-            .With("output_dir", typeof(string))
-            .With("overwrite_output_dir", typeof(bool))
-            // Accepted for the toolkit's command lines: checkpoints are recognised by their files.
-            .With("finetuning_type", typeof(string));
+            .With("output_dir", typeof(string), "where the merged model is written (required; not the base model or a checkpoint)")
+            .With("overwrite_output_dir", typeof(bool), "write into an --output_dir that is not empty", false)
+            .With("finetuning_type", typeof(string), "accepted for the toolkit's command lines; checkpoints are recognised by their files");
 
     public static int Run(string[] args, CliContext context)
     {

@@ -39,31 +39,27 @@ public static class LaunchCommand
         }
     }
 
+    /// <summary>The launcher's own arguments (those before the command it runs).</summary>
+    public static ArgumentSpec Spec() =>
+        new ArgumentSpec("launch")
+            .With("nproc", typeof(int), "number of processes (ranks), as accelerate's --num_processes")
+            .Alias("nproc_per_node", "nproc").Alias("num_processes", "nproc")
+            .With("hostfile", typeof(string), "Open MPI hostfile for several machines (default: all ranks on this machine)")
+            .With("threads", typeof(int), "torch threads per rank (default: this machine's cores ÷ ranks)");
+
     public static Request Parse(string[] args)
     {
-        int processes = 0;
-        string? hostfile = null;
-        int? threads = null;
+        // The launcher's options come first, in --name value pairs; the command to run starts at the first other word.
         int i = 0;
-        for (; i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal); i += 2)
-        {
-            if (i + 1 >= args.Length) throw new CliUsageException($"launch: {args[i]} needs a value; usage: {Usage}");
-            string value = args[i + 1];
-            switch (args[i])
-            {
-                case "--nproc" or "--nproc_per_node" or "--num_processes":
-                    processes = int.TryParse(value, out int n) && n >= 1 ? n : throw new CliUsageException($"launch: --nproc '{value}' is not a positive number");
-                    break;
-                case "--hostfile":
-                    hostfile = File.Exists(value) ? value : throw new CliUsageException($"launch: --hostfile {value} does not exist");
-                    break;
-                case "--threads":
-                    threads = int.TryParse(value, out int t) && t >= 1 ? t : throw new CliUsageException($"launch: --threads '{value}' is not a positive number");
-                    break;
-                default:
-                    throw new CliUsageException($"launch: unknown option {args[i]}; usage: {Usage}");
-            }
-        }
+        while (i < args.Length && args[i].StartsWith("--", StringComparison.Ordinal)) i += 2;
+        i = Math.Min(i, args.Length);
+        var given = Spec().Parse(args[..i]);
+        int processes = given.GetInt("nproc") ?? 0;
+        if (given.IsGiven("nproc") && processes < 1) throw new CliUsageException($"launch: --nproc {processes} is not a positive number");
+        string? hostfile = given.Get("hostfile");
+        if (hostfile is not null && !File.Exists(hostfile)) throw new CliUsageException($"launch: --hostfile {hostfile} does not exist");
+        int? threads = given.GetInt("threads");
+        if (threads is < 1) throw new CliUsageException($"launch: --threads {threads} is not a positive number");
         if (processes == 0) throw new CliUsageException($"launch needs --nproc; usage: {Usage}");
         if (i >= args.Length) throw new CliUsageException($"launch needs the command to run (e.g. train ...); usage: {Usage}");
         if (args[i] == "launch") throw new CliUsageException("launch cannot launch itself");

@@ -12,6 +12,20 @@ namespace ChatGlmLab.Cli.Commands;
 /// </summary>
 public static class NotebookCommand
 {
+    public static readonly CliApp.CommandHelp[] Subcommands =
+    [
+        new("run", "notebook run FILE.ipynb: execute it headless cell by cell and write the outputs back (stops at the first failing cell)", RunSpec),
+        new("fix-tool", "give installed dotnet-interactive tools (what VS Code runs) the FSharp.Core the charts need", () =>
+            new ArgumentSpec("notebook fix-tool").With("tool_dir", typeof(string), "the tool's folder (default: every installed dotnet-interactive tool)")),
+    ];
+
+    /// <summary>notebook run's named arguments (the notebook itself comes first, without a name; --set may repeat).</summary>
+    private static ArgumentSpec RunSpec() =>
+        new ArgumentSpec("notebook run")
+            .With("output", typeof(string), "write the executed notebook here (default: in place)")
+            .With("no_write", typeof(bool), "run without writing the outputs anywhere", false)
+            .With("set", typeof(string), "C# run before the first cell, e.g. \"var steps = 5;\" (may repeat)");
+
     public static int Run(string[] args, CliContext context)
     {
         if (args.Length == 0 || args[0] is not ("run" or "fix-tool"))
@@ -32,13 +46,13 @@ public static class NotebookCommand
                 case "--output": output = Value(); break;
                 case "--no_write": write = false; break;
                 case "--set": parameters.Add(Value()); break;
-                case var a when a.StartsWith("--", StringComparison.Ordinal): throw new CliUsageException($"unknown argument {a}; valid: --output, --no_write, --set");
+                case var a when a.StartsWith("--", StringComparison.Ordinal): throw new CliUsageException($"unknown argument {a}; valid: {RunSpec().ValidNamesText()}");
                 case var a when file == null: file = a; break;
                 default: throw new CliUsageException($"one notebook at a time (got '{file}' and '{args[i]}')");
             }
         }
         if (file == null) throw new CliUsageException("notebook run needs the .ipynb file");
-        if (!File.Exists(file)) throw new FileNotFoundException($"notebook not found: {file}");
+        InputFile.Require(file, "notebook run", ".ipynb notebook");
 
         var run = NotebookRunner.Run(file, new NotebookRunOptions
         {
@@ -58,6 +72,8 @@ public static class NotebookCommand
     private static int FixTool(string[] args, CliContext context)
     {
         string? toolDir = args is ["--tool_dir", var d] ? d : args.Length == 0 ? null : throw new CliUsageException("notebook fix-tool takes only --tool_dir DIR");
+        if (toolDir != null && !Directory.Exists(toolDir))
+            throw new CliUsageException($"--tool_dir {toolDir}: " + (File.Exists(toolDir) ? "is a file; give the tool's folder" : "folder not found"));
         var dirs = toolDir != null ? [toolDir] : DotnetInteractiveToolFix.FindInstalledTools();
         if (dirs.Count == 0)
             throw new DirectoryNotFoundException("no installed dotnet-interactive tool found (install it with 'dotnet tool install -g Microsoft.dotnet-interactive', or give --tool_dir)");

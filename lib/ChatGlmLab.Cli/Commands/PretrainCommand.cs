@@ -19,17 +19,17 @@ public static class PretrainCommand
 {
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("pretrain", typeof(TrainingArguments))
-            .With("corpus", typeof(string))
-            .With("text_field", typeof(string))
-            .With("max_samples", typeof(int))
-            .With("max_length", typeof(int))
-            .With("hidden_size", typeof(int))
-            .With("num_layers", typeof(int))
-            .With("num_attention_heads", typeof(int))
-            .With("inner_hidden_size", typeof(int))
-            .With("max_sequence_length", typeof(int))
-            .With("multi_character_pieces", typeof(int))
-            .With("min_character_frequency", typeof(int));
+            .With("corpus", typeof(string), "JSON lines with a text field, or plain text with one text per line (required)")
+            .With("text_field", typeof(string), "the field of each JSON line that holds the text", "text")
+            .With("max_samples", typeof(int), "the first n texts of the corpus (default: all)")
+            .With("max_length", typeof(int), "tokens per training sequence (4 to --max_sequence_length)", 256)
+            .With("hidden_size", typeof(int), "model width", 256)
+            .With("num_layers", typeof(int), "transformer layers", 4)
+            .With("num_attention_heads", typeof(int), "attention heads (hidden_size / heads must be divisible by 4)", 4)
+            .With("inner_hidden_size", typeof(int), "MLP width (default: 4 x hidden_size)")
+            .With("max_sequence_length", typeof(int), "longest sequence the model is built for (position embeddings)", 1024)
+            .With("multi_character_pieces", typeof(int), "multi-character pieces the tokenizer learns besides single characters", 4000)
+            .With("min_character_frequency", typeof(int), "characters seen fewer times than this become unknown", 1);
 
     public static int Run(string[] args, CliContext context)
     {
@@ -37,13 +37,13 @@ public static class PretrainCommand
         // Without --do_train the toolkit's flag is implied: pretraining is training.
         var training = given.Bind<TrainingArguments>() with { DoTrain = true };
         string corpusPath = given.Require("corpus", "JSON lines with a text field, or plain text, one text per line");
-        if (!File.Exists(corpusPath)) throw new CliUsageException($"--corpus {corpusPath}: file not found");
-        int hidden = given.GetInt("hidden_size") ?? 256;
-        int layers = given.GetInt("num_layers") ?? 4;
-        int heads = given.GetInt("num_attention_heads") ?? 4;
+        InputFile.Require(corpusPath, "--corpus", "text corpus");
+        int hidden = given.GetInt("hidden_size")!.Value;
+        int layers = given.GetInt("num_layers")!.Value;
+        int heads = given.GetInt("num_attention_heads")!.Value;
         int inner = given.GetInt("inner_hidden_size") ?? 4 * hidden;
-        int maxSequence = given.GetInt("max_sequence_length") ?? 1024;
-        int maxLength = given.GetInt("max_length") ?? 256;
+        int maxSequence = given.GetInt("max_sequence_length")!.Value;
+        int maxLength = given.GetInt("max_length")!.Value;
         if (hidden < 4 || layers < 1 || heads < 1 || inner < 1)
             throw new CliUsageException("--hidden_size, --num_layers, --num_attention_heads and --inner_hidden_size must be positive");
         if (hidden % heads != 0 || hidden / heads % 4 != 0)
@@ -58,7 +58,7 @@ public static class PretrainCommand
             && OutputDirectory.RefusalToWriteInto(outputDir, training.OverwriteOutputDir, alternative: "--resume_from_checkpoint to continue the run") is { } refusal)
             throw new CliUsageException(refusal);
 
-        var texts = ReadCorpus(corpusPath, given.Get("text_field") ?? "text");
+        var texts = ReadCorpus(corpusPath, given.Get("text_field")!);
         if (given.GetInt("max_samples") is { } maxSamples) texts = texts.Take(maxSamples).ToList();
         if (texts.Count == 0) throw new CliUsageException($"--corpus {corpusPath}: no texts");
         var output = context.Stdout;
@@ -68,8 +68,8 @@ public static class PretrainCommand
         Directory.CreateDirectory(outputDir);
         var built = SentencePieceModelBuilder.Build(texts, outputDir, new SentencePieceBuilderOptions
         {
-            MinCharacterFrequency = given.GetInt("min_character_frequency") ?? 1,
-            MultiCharacterPieces = given.GetInt("multi_character_pieces") ?? 4000,
+            MinCharacterFrequency = given.GetInt("min_character_frequency")!.Value,
+            MultiCharacterPieces = given.GetInt("multi_character_pieces")!.Value,
         });
         var tokenizer = ChatGlmTokenizer.FromPretrained(outputDir);
         output.WriteLine($"tokenizer: {built.VocabSize} pieces ({built.CharacterPieces} characters, {built.MultiCharacterPieces} multi-character)");
@@ -84,11 +84,11 @@ public static class PretrainCommand
         using var model = ChatGlmForConditionalGeneration.Create(config);
         var source = new GlmPretrainingSource(tokenizer, texts, training.PerDeviceTrainBatchSize, maxLength);
         // The output_dir check is done above (it now holds the tokenizer we just wrote).
-        using (var trainer = new Trainer(model, training with { OverwriteOutputDir = true }, FinetuningOptions.For(FinetuningType.Full), source, null, config.NameOrPath!))
+        using (var trainer = new Trainer(model, training with { OverwriteOutputDir = true }, FinetuningOptions.For(FinetuningType.Full), source, null, config.NameOrPath!) { Info = output.WriteLine })
         {
             output.WriteLine($"model: hidden {hidden}, {layers} layers, {heads} heads, inner {inner}: {trainer.TrainableParameters.All:N0} parameters");
             var result = trainer.Train();
-            output.WriteLine($"pretrain: {result.GlobalStep} steps in {result.Seconds:F1} s, train_loss {result.TrainLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
+            output.WriteLine($"pretrain: {result.Summary()}");
         }
         // The trainer saved the weights in its compute dtype; the base model is kept in float32.
         model.to(ScalarType.Float32);

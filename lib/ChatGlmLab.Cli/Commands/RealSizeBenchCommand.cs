@@ -14,25 +14,27 @@ namespace ChatGlmLab.Cli.Commands;
 /// </summary>
 public static class RealSizeBenchCommand
 {
+    private static readonly RealSizeOptions Defaults = new() { CheckpointDir = "" };
+
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("bench realsize")
-            .With("layers", typeof(int))
-            .With("device", typeof(string))
-            .With("dir", typeof(string))
-            .With("tokenizer", typeof(string))
-            .With("phases", typeof(string))
-            .With("prompt", typeof(int))
-            .With("new_tokens", typeof(int))
-            .With("steps", typeof(int));
+            .With("layers", typeof(int), "transformer layers of the checkpoint (chatglm-6b has 28)", 28)
+            .With("device", typeof(string), "cpu or cuda", Defaults.Device)
+            .With("dir", typeof(string), "where the real-size checkpoint and realsize-results.json go (default runs/realsize-LAYERS)")
+            .With("tokenizer", typeof(string), "folder with the real chatglm-6b tokenizer files (ice_text.model)", Path.Combine("..", "shared", "fixtures", "tokenizer"))
+            .With("phases", typeof(string), $"comma list of phases to run (default all: {string.Join(",", RealSizePhase.All.Select(p => p.Name))})")
+            .With("prompt", typeof(int), "prompt tokens for prefill", Defaults.PromptLength)
+            .With("new_tokens", typeof(int), "tokens decoded after the prompt", Defaults.NewTokens)
+            .With("steps", typeof(int), "training steps timed per training phase", Defaults.TrainingSteps);
 
     private const string ResultPrefix = "REALSIZE_RESULT ";
 
     public static int Run(string[] args, CliContext context)
     {
         var given = Spec().Parse(args);
-        int layers = given.GetInt("layers") ?? 28;
+        int layers = given.GetInt("layers")!.Value;
         string dir = Path.GetFullPath(given.Get("dir") ?? Path.Combine("runs", $"realsize-{layers}"));
-        string tokenizer = given.Get("tokenizer") ?? Path.Combine("..", "shared", "fixtures", "tokenizer");
+        string tokenizer = given.Get("tokenizer")!;
         var phases = given.Get("phases") is { } names
             ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Phase).ToList()
             : RealSizePhase.All.ToList();
@@ -76,7 +78,7 @@ public static class RealSizeBenchCommand
     /// <summary><c>bench realsize-phase --phase NAME --dir DIR ...</c>: one phase in this process; prints its result as one JSON line.</summary>
     public static int RunPhase(string[] args, CliContext context)
     {
-        var given = Spec().With("phase", typeof(string)).Parse(args);
+        var given = Spec().With("phase", typeof(string), "the one phase this child process runs").Parse(args);
         string dir = given.Require("dir", "the real-size checkpoint directory");
         var result = RealSizeBenchmark.Run(Phase(given.Require("phase", "a phase name")), Options(given, dir));
         context.Stdout.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));

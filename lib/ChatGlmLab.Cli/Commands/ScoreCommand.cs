@@ -15,11 +15,11 @@ public static class ScoreCommand
 {
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("score")
-            .With("predictions_file", typeof(string))
-            .With("dataset_file", typeof(string))
-            .With("ner_file", typeof(string))
-            .With("ner_format", typeof(string))
-            .With("output_file", typeof(string));
+            .With("predictions_file", typeof(string), "a generated_predictions.jsonl, this kit's or the Python toolkit's (required)")
+            .With("dataset_file", typeof(string), "the instruction records the predictions answer, in order: adds entity P/R/F1")
+            .With("ner_file", typeof(string), "a NER corpus with the gold spans (needs --dataset_file; default: spans parsed from the records' answers)")
+            .With("ner_format", typeof(string), $"format of --ner_file: {string.Join(", ", NerCorpusFiles.Formats)} (default: recognised from the file)")
+            .With("output_file", typeof(string), "where the scores go as JSON (default: predict_scores.json beside --predictions_file)");
 
     public static int Run(string[] args, CliContext context)
     {
@@ -27,13 +27,13 @@ public static class ScoreCommand
         string predictionsPath = given.Require("predictions_file", "a generated_predictions.jsonl");
         if (given.IsGiven("ner_file") && !given.IsGiven("dataset_file"))
             throw new CliUsageException("--ner_file needs --dataset_file (the records the predictions answer, to parse the answers into spans)");
-        var (labels, predictions) = GeneratedPredictionsFile.Read(predictionsPath);
+        var (labels, predictions) = GeneratedPredictionsFile.Read(InputFile.Require(predictionsPath, "--predictions_file", "generated_predictions.jsonl"));
         if (predictions.Count == 0) throw new CliUsageException($"{predictionsPath} has no predictions");
 
         List<InstructionRecord>? records = null;
         if (given.Get("dataset_file") is { } datasetPath)
         {
-            if (!File.Exists(datasetPath)) throw new CliUsageException($"--dataset_file {datasetPath}: file not found");
+            InputFile.Require(datasetPath, "--dataset_file", "instruction records file");
             records = InstructionFileReader.Read(datasetPath).Items.ToList();
             if (records.Count < predictions.Count)
                 throw new CliUsageException($"{predictionsPath} has {predictions.Count} predictions but {datasetPath} only {records.Count} records");
@@ -47,7 +47,7 @@ public static class ScoreCommand
             records = records.Take(complete).ToList();
         }
         IReadOnlyList<NerExample>? gold = given.Get("ner_file") is { } nerPath
-            ? NerCorpusFiles.Read(nerPath, given.Get("ner_format"), lenient: false).Items
+            ? NerCorpusFiles.Read(nerPath, given.Get("ner_format"), lenient: false, "--ner_file").Items
             : null;
 
         var scores = PredictionScoring.Score(labels, predictions, "predict_", records, gold);

@@ -68,6 +68,12 @@ public static class TrainCommand
         {
             DatasetDir = data.DatasetDir, MaxSamples = data.MaxSamples, DevRatio = training.DoTrain ? data.DevRatio : 0, Seed = (ulong)training.Seed,
         });
+        // A file that gave nothing is named first, in one line (not its skipped records one by one): then max_samples and
+        // dev_ratio are not what to check.
+        if (split.Reports.FirstOrDefault(r => r.RecordsKept == 0) is { } emptyFile)
+            throw new CliUsageException(emptyFile.RecordsRead == 0
+                ? $"{emptyFile.FilePath} holds no records (an empty file?); give --dataset a file with instruction records"
+                : $"{emptyFile.FilePath}: none of its {emptyFile.RecordsRead} records was kept ({emptyFile.SkipReasonCounts().Keys.FirstOrDefault()}); check the file and its \"columns\" in dataset_info.json");
         foreach (var warning in split.Warnings) context.Stderr.WriteLine($"warning: {warning}");
         foreach (var report in split.Reports.Where(r => r.RecordsSkipped > 0)) context.Stderr.WriteLine(report.Summary());
         IReadOnlyList<InstructionRecord> evalRecords = training.DoTrain ? split.Dev : split.Train;
@@ -98,7 +104,7 @@ public static class TrainCommand
         if (training.DoTrain)
         {
             var trainSource = new SftBatchSource(tokenizer, cache.GetOrBuild(preprocessor, split.Train, SftExampleKind.Training), training.PerDeviceTrainBatchSize, shuffle: true);
-            using var trainer = new Trainer(model, training, finetuning, trainSource, EvalSource(), modelArgs.ModelNameOrPath);
+            using var trainer = new Trainer(model, training, finetuning, trainSource, EvalSource(), modelArgs.ModelNameOrPath) { Info = output.WriteLine };
             var p = trainer.TrainableParameters;
             output.WriteLine($"trainable params: {p.Trainable:N0} || all params: {p.All:N0} || trainable%: {p.Percent:F4}");
             if (world.IsDistributed)
@@ -106,7 +112,7 @@ public static class TrainCommand
                                  $"{training.GradientAccumulationSteps} accumulation = {training.PerDeviceTrainBatchSize * world.Size * training.GradientAccumulationSteps}");
             InjectRankFailure(trainer, context);
             var result = trainer.Train();
-            output.WriteLine($"train: {result.GlobalStep} steps in {result.Seconds:F1} s, train_loss {result.TrainLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
+            output.WriteLine($"train: {result.Summary()}");
             if (training.DoEval && world.IsMain)
                 output.WriteLine($"eval: eval_loss {trainer.Evaluate().EvalLoss:F4} on {evalRecords.Count} dev records");
             output.WriteLine($"trained {FinetuningOptions.NameOf(finetuning.Type)} weights, {FinetuningOptions.FileName}, {TrainingArguments.FileName}, " +

@@ -13,14 +13,23 @@ public enum FinetuningType { None, Freeze, PTuning, Lora, Full }
 /// </summary>
 public sealed record FinetuningOptions
 {
+    /// <summary>The method: lora, p_tuning, freeze, full (or none).</summary>
     [JsonPropertyName("finetuning_type")] public string FinetuningTypeName { get; init; } = "lora";
+    /// <summary>Freeze: how many of the last layers train.</summary>
     [JsonPropertyName("num_layer_trainable")] public int NumLayerTrainable { get; init; } = 3;
+    /// <summary>Freeze: which module of the trained layers trains (mlp or qkv).</summary>
     [JsonPropertyName("name_module_trainable")] public string NameModuleTrainable { get; init; } = "mlp";
+    /// <summary>P-Tuning v2: prefix tokens per layer.</summary>
     [JsonPropertyName("pre_seq_len")] public int PreSeqLen { get; init; } = 16;
+    /// <summary>P-Tuning v2: learn the prefix through a two-layer MLP.</summary>
     [JsonPropertyName("prefix_projection")] public bool PrefixProjection { get; init; }
+    /// <summary>Rank of the LoRA matrices.</summary>
     [JsonPropertyName("lora_rank")] public int LoraRank { get; init; } = 8;
+    /// <summary>LoRA's scale numerator: updates are scaled by lora_alpha / lora_rank.</summary>
     [JsonPropertyName("lora_alpha")] public double LoraAlpha { get; init; } = 32.0;
+    /// <summary>Dropout on the LoRA branch's input.</summary>
     [JsonPropertyName("lora_dropout")] public double LoraDropout { get; init; } = 0.1;
+    /// <summary>Comma list of linear layer names LoRA adapts.</summary>
     [JsonPropertyName("lora_target")] public string LoraTarget { get; init; } = "query_key_value";
 
     [JsonIgnore]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ChatGlmLab.Checkpoints;
 using ChatGlmLab.Modeling;
 using static TorchSharp.torch;
+using ChatGlmLab.Runtime;
 
 namespace ChatGlmLab.Benchmarks;
 
@@ -34,7 +35,7 @@ public static class RealSizeCheckpoint
     {
         if (layers < 1) throw new ArgumentException($"--layers must be at least 1, got {layers}");
         string marker = Path.Combine(dir, MarkerFile);
-        if (File.Exists(marker) && JsonSerializer.Deserialize<Marker>(File.ReadAllText(marker)) is { } existing
+        if (File.Exists(marker) && JsonFile.Deserialize<Marker>(marker) is { } existing
             && existing.Layers == layers && existing.Seed == seed)
             return existing;
         foreach (var file in new[] { "ice_text.model", "tokenizer_config.json" })

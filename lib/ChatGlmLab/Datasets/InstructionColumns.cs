@@ -10,4 +10,12 @@ namespace ChatGlmLab.Datasets;
 public sealed record InstructionColumns(string? Prompt = "instruction", string? Query = "input", string? Response = "output", string? History = "history")
 {
     public static readonly InstructionColumns Default = new();
+
+    /// <summary>
+    /// Why no record could be kept when the prompt or response column (<paramref name="role"/>) names a field the file does
+    /// not have: one line naming the column, the "columns" key of dataset_info.json, and the fields that are there.
+    /// </summary>
+    public static string MissingRequiredField(string role, string name, IEnumerable<string> fields) =>
+        $"missing required column '{name}' ({role}: \"columns\": {{\"{role}\": \"{name}\"}} in dataset_info.json); " +
+        $"the file has: {string.Join(", ", fields)}; fix the dataset's \"columns\" entry (or the file)";
 }

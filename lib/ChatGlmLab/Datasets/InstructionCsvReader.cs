@@ -38,8 +38,7 @@ public static class InstructionCsvReader
             if (string.IsNullOrEmpty(name)) return -1;
             if (index.TryGetValue(name, out int i)) return i;
             if (required)
-                throw new DataFormatException(path, header.Line,
-                    $"missing required column '{name}' ({role}); the header has: {string.Join(", ", header.Fields)}");
+                throw new DataFormatException(path, header.Line, InstructionColumns.MissingRequiredField(role, name, header.Fields));
             report.Note($"no '{name}' column ({role}); read as empty");
             return -1;
         }

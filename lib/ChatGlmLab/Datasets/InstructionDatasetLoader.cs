@@ -32,7 +32,7 @@ public static class InstructionDatasetLoader
                 {
                     var message = $"SHA-1 {actual} differs from dataset_info.json's {entry.FileSha1} for dataset '{name}'";
                     if (!request.Lenient)
-                        throw new DataFormatException(path, 0, message + " (the file changed; regenerate the registry or use lenient mode)");
+                        throw new DataFormatException(path, 0, message + $" (the file changed since the registry was written): if the new file is the one you mean, set \"file_sha1\" to \"{actual}\" (or remove it) in {registry.Path}; otherwise restore the file");
                     warnings.Add($"{path}: {message}");
                 }
             }

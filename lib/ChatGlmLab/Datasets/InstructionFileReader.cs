@@ -31,14 +31,21 @@ public static class InstructionFileReader
         var report = new LoadReport(path);
         var records = new List<InstructionRecord>();
         var first = FirstNonBlank(bytes);
+        var fields = new SortedSet<string>(StringComparer.Ordinal);
         if (first == '[')
-            ReadArray(path, bytes, columns, lenient, report, records);
+            ReadArray(path, bytes, columns, lenient, report, records, fields);
         else
-            ReadLines(path, columns, lenient, report, records);
+            ReadLines(path, columns, lenient, report, records, fields);
+        // A prompt or response column that no record has would skip every record as empty: say so once instead
+        // (the CSV reader checks its header the same way).
+        if (fields.Count > 0)
+            foreach (var (role, name) in new[] { ("prompt", columns.Prompt), ("response", columns.Response) })
+                if (!string.IsNullOrEmpty(name) && !fields.Contains(name))
+                    throw new DataFormatException(path, 0, InstructionColumns.MissingRequiredField(role, name, fields));
         return new LoadResult<InstructionRecord>(records, report);
     }
 
-    private static void ReadLines(string path, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records)
+    private static void ReadLines(string path, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records, ISet<string> fields)
     {
         foreach (var (lineNo, line) in TextLines.JsonLines(path, report, lenient))
         {
@@ -50,11 +57,11 @@ public static class InstructionFileReader
                 continue;
             }
             using (doc)
-                Accept(doc.RootElement, lineNo, columns, lenient, report, records);
+                Accept(doc.RootElement, lineNo, columns, lenient, report, records, fields);
         }
     }
 
-    private static void ReadArray(string path, byte[] bytes, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records)
+    private static void ReadArray(string path, byte[] bytes, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records, ISet<string> fields)
     {
         // A broken array cannot be resynchronised, so malformed JSON is fatal even in lenient mode;
         // the error names the line the parser stopped at.
@@ -72,12 +79,15 @@ public static class InstructionFileReader
         foreach (var element in doc.RootElement.EnumerateArray())
         {
             var line = LineOf(lineStarts, elementOffsets[index++]);
-            Accept(element, line, columns, lenient, report, records);
+            Accept(element, line, columns, lenient, report, records, fields);
         }
     }
 
-    private static void Accept(JsonElement element, int line, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records)
+    private static void Accept(JsonElement element, int line, InstructionColumns columns, bool lenient, LoadReport report, List<InstructionRecord> records,
+        ISet<string> fields)
     {
+        if (element.ValueKind == JsonValueKind.Object)
+            foreach (var property in element.EnumerateObject()) fields.Add(property.Name);
         var (record, problem) = ParseRecord(element, columns, report);
         if (problem != null)
         {

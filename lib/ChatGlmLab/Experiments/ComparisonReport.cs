@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ChatGlmLab.Runtime;
 
 namespace ChatGlmLab.Experiments;
 
@@ -118,6 +119,5 @@ public static class ComparisonReport
     }
 
     public static ComparisonResult Read(string resultsJson) =>
-        JsonSerializer.Deserialize<ComparisonResult>(File.ReadAllText(resultsJson), Json)
-        ?? throw new InvalidDataException($"{resultsJson}: empty results");
+        JsonFile.Deserialize<ComparisonResult>(resultsJson, Json);
 }

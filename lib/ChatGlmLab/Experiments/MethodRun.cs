@@ -109,8 +109,7 @@ public static class MethodRun
 
     /// <summary>A method run written earlier (by a notebook, the CLI or another machine).</summary>
     public static MethodResult Read(string dir) =>
-        JsonSerializer.Deserialize<MethodResult>(File.ReadAllText(Path.Combine(dir, ResultFile)), ComparisonReport.Json)
-        ?? throw new InvalidDataException($"{Path.Combine(dir, ResultFile)}: empty");
+        JsonFile.Deserialize<MethodResult>(Path.Combine(dir, ResultFile), ComparisonReport.Json);
 
     public static string Describe(FinetuningOptions o) => o.Type switch
     {

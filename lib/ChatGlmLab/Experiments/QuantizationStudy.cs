@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChatGlmLab.Modeling;
 using static TorchSharp.torch;
+using ChatGlmLab.Runtime;
 
 namespace ChatGlmLab.Experiments;
 
@@ -53,5 +54,5 @@ public static class QuantizationStudy
     }
 
     public static IReadOnlyList<QuantizationRow> Read(string path) =>
-        JsonSerializer.Deserialize<List<QuantizationRow>>(File.ReadAllText(path), ComparisonReport.Json) ?? throw new InvalidDataException($"{path}: empty");
+        JsonFile.Deserialize<List<QuantizationRow>>(path, ComparisonReport.Json);
 }

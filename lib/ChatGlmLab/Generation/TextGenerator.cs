@@ -22,7 +22,9 @@ public static class TextGenerator
     {
         var config = model.Config;
         long batch = inputIds.shape[0], promptLength = inputIds.shape[1];
-        int maxNew = options.MaxNewTokens ?? Math.Max(0, options.MaxLength - (int)promptLength);
+        if (options.MaxNewTokens == null && promptLength >= options.MaxLength)
+            throw new PromptTooLongException((int)promptLength, options.MaxLength);
+        int maxNew = options.MaxNewTokens ?? options.MaxLength - (int)promptLength;
         long eos = options.EosTokenId ?? config.EosTokenId;
         long pad = options.PadTokenId ?? config.PadTokenId;
         var device = model.Device;

@@ -5,6 +5,7 @@ namespace ChatGlmLab.Runtime;
 /// <list type="bullet">
 /// <item>an output directory that exists and is not empty is written into only when the user says so (HF's
 /// <c>overwrite_output_dir</c>);</item>
+/// <item>an output directory must be a folder or not exist yet: not a file, and not under a file;</item>
 /// <item>an output must not be an input. Paths are compared as the file system sees them (<see cref="RealPath"/>):
 /// "m/base/" and a symlink to m/base are m/base, so the merged weights of an export cannot replace the base model's.</item>
 /// </list>
@@ -25,6 +26,7 @@ public static class OutputDirectory
     public static string? RefusalToWriteInto(string dir, bool overwrite, string dirArgument = "--output_dir",
         string overwriteArgument = "--overwrite_output_dir", string? alternative = null, IEnumerable<string>? filesWritten = null)
     {
+        if (RefusalOfAFileInTheWay(dir, dirArgument, "a folder") is { } notAFolder) return notAFolder;
         if (overwrite) return null;
         string orElse = alternative != null ? $", or {alternative}" : "";
         if (filesWritten != null)
@@ -34,6 +36,31 @@ public static class OutputDirectory
                 : $"{dirArgument} {dir} already holds {string.Join(", ", existing)}; set {overwriteArgument} to replace them{orElse}";
         }
         return HasContent(dir) ? $"{dirArgument} {dir} already exists and is not empty; set {overwriteArgument} to write into it{orElse}" : null;
+    }
+
+    /// <summary>
+    /// Refuses a path that should be (or be created as) a folder when it, or one of its ancestors, is a file:
+    /// "--output_dir x: x is a file, not a folder". <paramref name="what"/> says what the path should name.
+    /// </summary>
+    public static string? RefusalOfAFileInTheWay(string path, string argument, string what)
+    {
+        if (FileInTheWay(path) is not { } file) return null;
+        string where = SamePath(file, path) ? "is a file" : $"is under {file}, which is a file";
+        return $"{argument} {path} {where}, not a folder; give {what} path (a folder that does not exist yet is created)";
+    }
+
+    /// <summary>
+    /// The path itself or its nearest existing ancestor, when that is a regular file (so no folder can be made there);
+    /// null when the path is a folder or the nearest existing ancestor is one.
+    /// </summary>
+    public static string? FileInTheWay(string path)
+    {
+        for (string? p = Path.GetFullPath(path); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+        {
+            if (Directory.Exists(p)) return null;
+            if (File.Exists(p)) return p;
+        }
+        return null;
     }
 
     /// <summary>

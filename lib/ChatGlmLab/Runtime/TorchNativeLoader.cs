@@ -15,10 +15,12 @@ namespace ChatGlmLab.Runtime;
 /// So, only when the running libstdc++ lacks that version, we copy the library to a per-user cache
 /// folder, set VER_FLG_WEAK on that one need, and load the copy before TorchSharp does. TorchSharp's
 /// own later load by name ("libLibTorchSharp.so") then matches the already-loaded copy by SONAME.
-/// The shared NuGet cache and the build output are never modified.
+/// The shared NuGet cache is never modified.
 ///
-/// This runs from a module initializer, so any consumer of ChatGlmLab (tests, CLI, a notebook that
-/// references the DLL, another app) gets it before its first call into the kit.
+/// A project that references ChatGlmLab gets a build output whose copy is already patched (the build does it, see
+/// ChatGlmLab.csproj), so it loads even when its code calls torch.* before any kit type. This loader covers what no
+/// build prepared (a notebook that references the DLL with TorchSharp from the NuGet cache): it runs from a module
+/// initializer, before the first call into the kit, and does nothing when the copy it finds is already patched.
 /// </summary>
 public static class TorchNativeLoader
 {
@@ -63,6 +65,12 @@ public static class TorchNativeLoader
                 ?? throw new FileNotFoundException(
                     "libLibTorchSharp.so not found next to TorchSharp.dll, the application, or in the NuGet package folder. " +
                     "Reference TorchSharp and libtorch-cpu-linux-x64 (or TorchSharp-cuda-linux).");
+            // A build output's copy is patched by the build (ChatGlmLab.csproj): nothing to do at run time.
+            if (!ElfVersionNeeds.NeedsStrictly(original, MissingVersion))
+            {
+                Status = $"not needed ({original} already treats {MissingVersion} as weak)";
+                return;
+            }
             string torchDir = Path.GetDirectoryName(FindNative("libtorch.so") ?? original)!;
             string patched = PreparePatchedCopy(original, torchDir);
             NativeLibrary.Load(patched);

@@ -4,7 +4,7 @@ namespace ChatGlmLab.Tokenization;
 
 /// <summary>
 /// sentencepiece 0.1.97's <c>DecodeIds</c> / <c>DecodePieces</c>, written here because Microsoft.ML.Tokenizers
-/// 2.0.1 cannot decode ChatGLM's model (library defect 2: <c>Decode</c> returns "" for every id list, since it
+/// 3.0.0 (like 2.0.1) cannot decode ChatGLM's model (library defect 2: <c>Decode</c> returns "" for every id list, since it
 /// takes every id below its byte offset for a control token).
 /// Rules (checked against sentencepiece 0.1.97 on 5,000 random id and piece sequences of ice_text.model): CONTROL pieces decode to ""; the UNKNOWN piece to the unk surface
 /// (" ⁇ "); runs of BYTE pieces are joined and read as UTF-8, each byte that does not start a valid character

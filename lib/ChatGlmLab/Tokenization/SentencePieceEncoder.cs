@@ -9,7 +9,8 @@ namespace ChatGlmLab.Tokenization;
 /// Verified against sentencepiece 0.1.97 (ids, after ChatGLM's preprocessing) on every fixture string, the 12,091
 /// CLUENER train/dev texts, 3,000 random strings mixing whitespace, control, full-width, combining, emoji and
 /// special-token fragments, and every code point U+0001..U+FFFF (every 7th above) between two letters.
-/// <para>Microsoft.ML.Tokenizers 2.0.1 defects with this kind of model (numbers used in the comments):</para>
+/// <para>Microsoft.ML.Tokenizers defects with this kind of model (numbers used in the comments), all five present in 2.0.1 and
+/// still in 3.0.0 (the tests' Tokenization/LibraryDefectTests shows each on the installed version):</para>
 /// <list type="number">
 /// <item>byte-fallback ids come out +255 (byte 0x00 gets the id of &lt;0xFF&gt;) — undone in <see cref="EncodeToIds"/>;</item>
 /// <item><c>Decode</c> returns "" for every id list — decoding is <see cref="SentencePieceDecoder"/>;</item>
@@ -63,7 +64,7 @@ internal sealed class SentencePieceEncoder
                 if (p.Type != SentencePieceType.Byte || p.Piece != SentencePieceModel.ByteFallbackPiece(b))
                     throw new NotSupportedException(
                         $"'{sourceName}': byte-fallback models must end with the 256 byte pieces <0x00>..<0xFF> in order " +
-                        "(Microsoft.ML.Tokenizers 2.0.1 mis-numbers byte pieces anywhere else)");
+                        "(Microsoft.ML.Tokenizers mis-numbers byte pieces anywhere else)");
             }
             _libraryByteOffset = model.Pieces.Count - 1;
         }

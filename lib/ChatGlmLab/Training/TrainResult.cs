@@ -24,6 +24,16 @@ public sealed record TrainResult
     public required TrainableParameters TrainableParameters { get; init; }
     public string? BestModelCheckpoint { get; init; }
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>
+    /// One line: the updates this process ran (after a resume, not those before the checkpoint), their time, mean loss
+    /// and speed, and where the run stands ("5 steps in 2.1 s (steps 4-8 of 8), train_loss ...").
+    /// </summary>
+    public string Summary()
+    {
+        string range = StepsThisRun == GlobalStep ? "" : $" (steps {GlobalStep - StepsThisRun + 1}-{GlobalStep} of {MaxSteps}, resumed)";
+        return $"{StepsThisRun} steps in {Seconds:F1} s{range}, train_loss {TrainLoss:F4}, {TokensPerSecond:F0} tokens/s";
+    }
 }
 
 /// <summary>What <see cref="Trainer.Evaluate"/> returns; <see cref="Metrics"/> is what eval_results.json holds.</summary>

@@ -61,6 +61,9 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public Func<IReadOnlyDictionary<string, double>>? AdditionalEvaluation { get; set; }
 
+    /// <summary>Where the trainer says what it does besides the progress bar ("resumed from checkpoint-N ..."); the console by default.</summary>
+    public Action<string> Info { get; set; } = Console.WriteLine;
+
     /// <summary>Test hook: called after each part of a checkpoint is written (before the folder is renamed into place).</summary>
     internal Action<string>? CheckpointPartWritten { get; set; }
 
@@ -171,11 +174,22 @@ public sealed class Trainer : IDisposable
         var plan = StepPlan.For(source.BatchCount, Args);
         var schedule = LearningRateSchedule.For(Args, plan.MaxSteps);
         State = new TrainerState { MaxSteps = plan.MaxSteps, NumTrainEpochs = plan.NumEpochs };
-        if (resumeDir != null) Resume(resumeDir);
+        if (resumeDir != null)
+        {
+            Resume(resumeDir);
+            string checkpoint = Path.GetFileName(Path.TrimEndingDirectorySeparator(resumeDir));
+            // HF would log and finish with nothing trained (train_loss 0 in fresh results files): refuse instead, before anything is written.
+            if (State.GlobalStep >= plan.MaxSteps)
+                throw new InvalidOperationException(
+                    $"nothing to train: {checkpoint} is already at step {State.GlobalStep} >= max_steps {plan.MaxSteps}; " +
+                    $"raise max_steps (or num_train_epochs) above {State.GlobalStep} to continue, or use {resumeDir} as it is");
+            Info($"resumed from {checkpoint} (step {State.GlobalStep} of {plan.MaxSteps})");
+        }
 
         if (_world.IsMain)
         {
-            _log = new TrainerLogWriter(outputDir, startFresh: resumeDir == null);
+            // Resuming, the log is the checkpoint's history (what a killed run logged after it is dropped), then this run's steps.
+            _log = resumeDir == null ? TrainerLogWriter.StartFresh(outputDir) : TrainerLogWriter.ContinueFrom(outputDir, State.LogHistory, plan.MaxSteps);
             _tensorBoard ??= new TensorBoardLogger(Args.LoggingDir ?? TensorBoardLogger.DefaultLogDir(outputDir));
         }
         var bar = new ConsoleProgressBar(plan.MaxSteps, State.GlobalStep, Args.DisableTqdm || !_world.IsMain);
@@ -339,7 +353,7 @@ public sealed class Trainer : IDisposable
         var result = EvaluateLoss();
         if (!_world.IsMain) return result;   // every rank has the same model; rank 0 writes
         Directory.CreateDirectory(Args.OutputDir);
-        _log ??= new TrainerLogWriter(Args.OutputDir, startFresh: false);
+        _log ??= TrainerLogWriter.Append(Args.OutputDir);
         Log(new Dictionary<string, double>(result.Metrics));
         WriteResults(Args.OutputDir, "eval", result.Metrics);
         return result;
@@ -530,7 +544,7 @@ public sealed class Trainer : IDisposable
         State.TotalFlos = saved.TotalFlos;
 
         string schedulerPath = Path.Combine(dir, SchedulerFile);
-        using var scheduler = JsonDocument.Parse(File.ReadAllText(schedulerPath));
+        using var scheduler = JsonFile.Parse(schedulerPath);
         int optimizerStep = scheduler.RootElement.GetProperty("optimizer_step").GetInt32();
         _lossScaler?.Restore(scheduler.RootElement.GetProperty("loss_scale").GetDouble(), scheduler.RootElement.GetProperty("loss_scale_clean_steps").GetInt32());
 
@@ -574,7 +588,7 @@ public sealed class Trainer : IDisposable
             s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sorted, options) + "\n")));
         string allPath = Path.Combine(outputDir, "all_results.json");
         var all = File.Exists(allPath)
-            ? JsonSerializer.Deserialize<SortedDictionary<string, double>>(File.ReadAllText(allPath), options) ?? new()
+            ? JsonFile.Deserialize<SortedDictionary<string, double>>(allPath, options)
             : new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var (k, v) in sorted) all[k] = v;
         CheckpointWriter.WriteAtomically(allPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(all, options) + "\n")));

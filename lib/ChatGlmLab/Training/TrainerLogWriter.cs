@@ -17,10 +17,38 @@ public sealed class TrainerLogWriter
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public TrainerLogWriter(string outputDir, bool startFresh)
+    private TrainerLogWriter(string outputDir) => _path = Path.Combine(outputDir, FileName);
+
+    /// <summary>A new run: an earlier run's log in output_dir is removed.</summary>
+    public static TrainerLogWriter StartFresh(string outputDir)
     {
-        _path = Path.Combine(outputDir, FileName);
-        if (startFresh && File.Exists(_path)) File.Delete(_path);
+        var writer = new TrainerLogWriter(outputDir);
+        if (File.Exists(writer._path)) File.Delete(writer._path);
+        return writer;
+    }
+
+    /// <summary>Appends to the log as it is (an evaluation after training).</summary>
+    public static TrainerLogWriter Append(string outputDir) => new(outputDir);
+
+    /// <summary>
+    /// A resumed run: the log becomes the checkpoint's log history, one line per entry, as HF's Trainer restores
+    /// state.log_history from the checkpoint; what a killed run logged after the checkpoint is dropped, so no step
+    /// appears twice. Each entry keeps the line the earlier run wrote for it (with its times) when the file has it.
+    /// </summary>
+    public static TrainerLogWriter ContinueFrom(string outputDir, IReadOnlyList<IReadOnlyDictionary<string, double>> history, int totalSteps)
+    {
+        var writer = new TrainerLogWriter(outputDir);
+        var written = File.Exists(writer._path) ? File.ReadAllLines(writer._path).Where(l => l.Trim().Length > 0).ToList() : [];
+        var lines = new List<string>();
+        for (int i = 0; i < history.Count; i++)
+        {
+            int step = (int)history[i].GetValueOrDefault("step");
+            lines.Add(i < written.Count && StepOf(written[i]) == step
+                ? written[i]
+                : Line(history[i], step, totalSteps, elapsedTime: null, remainingTime: null));   // times not recorded in trainer_state.json
+        }
+        Checkpoints.CheckpointWriter.WriteAtomically(writer._path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n")))));
+        return writer;
     }
 
     /// <param name="stepsThisRun">Steps taken since this run started (a resumed run starts counting at 0).</param>
@@ -28,7 +56,11 @@ public sealed class TrainerLogWriter
     {
         double perStep = stepsThisRun > 0 ? elapsedSeconds / stepsThisRun : 0;
         double remaining = Math.Max(0, totalSteps - currentStep) * perStep;
-        var line = new JsonObject
+        File.AppendAllText(_path, Line(entry, currentStep, totalSteps, PythonTimedelta.Format(elapsedSeconds), PythonTimedelta.Format(remaining)) + "\n");
+    }
+
+    private static string Line(IReadOnlyDictionary<string, double> entry, int currentStep, int totalSteps, string? elapsedTime, string? remainingTime) =>
+        new JsonObject
         {
             ["current_steps"] = currentStep,
             ["total_steps"] = totalSteps,
@@ -37,10 +69,14 @@ public sealed class TrainerLogWriter
             ["learning_rate"] = Value(entry, "learning_rate"),
             ["epoch"] = Value(entry, "epoch"),
             ["percentage"] = totalSteps != 0 ? Math.Round(100.0 * currentStep / totalSteps, 2, MidpointRounding.ToEven) : 100,
-            ["elapsed_time"] = PythonTimedelta.Format(elapsedSeconds),
-            ["remaining_time"] = PythonTimedelta.Format(remaining),
-        };
-        File.AppendAllText(_path, line.ToJsonString(Json) + "\n");
+            ["elapsed_time"] = elapsedTime,
+            ["remaining_time"] = remainingTime,
+        }.ToJsonString(Json);
+
+    private static int? StepOf(string line)
+    {
+        try { return JsonNode.Parse(line)?["current_steps"]?.GetValue<int>(); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { return null; }
     }
 
     private static JsonNode? Value(IReadOnlyDictionary<string, double> entry, string key) =>

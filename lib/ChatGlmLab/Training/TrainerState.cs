@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChatGlmLab.Checkpoints;
+using ChatGlmLab.Runtime;
 
 namespace ChatGlmLab.Training;
 
@@ -39,7 +40,6 @@ public sealed class TrainerState
     public static TrainerState Load(string dir)
     {
         string path = Path.Combine(dir, FileName);
-        try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid trainer state ({e.Message})", e); }
+        return JsonFile.Deserialize<TrainerState>(path, Json);
     }
 }

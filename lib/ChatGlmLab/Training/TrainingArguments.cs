@@ -12,45 +12,73 @@ namespace ChatGlmLab.Training;
 /// </summary>
 public sealed record TrainingArguments
 {
+    /// <summary>Where checkpoints, logs, results and the trained weights go.</summary>
     [JsonPropertyName("output_dir")] public string OutputDir { get; init; } = "";
+    /// <summary>Write into an output_dir that is not empty.</summary>
     [JsonPropertyName("overwrite_output_dir")] public bool OverwriteOutputDir { get; init; }
+    /// <summary>Train.</summary>
     [JsonPropertyName("do_train")] public bool DoTrain { get; init; }
+    /// <summary>Evaluate the loss on the dev split (with do_train) or on the dataset.</summary>
     [JsonPropertyName("do_eval")] public bool DoEval { get; init; }
+    /// <summary>Generate answers and score them (needs predict_with_generate).</summary>
     [JsonPropertyName("do_predict")] public bool DoPredict { get; init; }
+    /// <summary>When to evaluate during training: no, steps or epoch.</summary>
     [JsonPropertyName("evaluation_strategy")] public string EvaluationStrategy { get; init; } = "no";
+    /// <summary>Examples per training micro-batch.</summary>
     [JsonPropertyName("per_device_train_batch_size")] public int PerDeviceTrainBatchSize { get; init; } = 8;
+    /// <summary>Examples per evaluation / prediction batch.</summary>
     [JsonPropertyName("per_device_eval_batch_size")] public int PerDeviceEvalBatchSize { get; init; } = 8;
+    /// <summary>Micro-batches summed into one optimizer update.</summary>
     [JsonPropertyName("gradient_accumulation_steps")] public int GradientAccumulationSteps { get; init; } = 1;
+    /// <summary>The peak learning rate of AdamW.</summary>
     [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 5e-5;
+    /// <summary>AdamW's decoupled weight decay (not on biases and LayerNorm weights).</summary>
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; }
+    /// <summary>AdamW's beta1 (first-moment decay).</summary>
     [JsonPropertyName("adam_beta1")] public double AdamBeta1 { get; init; } = 0.9;
+    /// <summary>AdamW's beta2 (second-moment decay).</summary>
     [JsonPropertyName("adam_beta2")] public double AdamBeta2 { get; init; } = 0.999;
+    /// <summary>AdamW's epsilon (added to the denominator).</summary>
     [JsonPropertyName("adam_epsilon")] public double AdamEpsilon { get; init; } = 1e-8;
+    /// <summary>Clip the gradient norm to this (0: no clipping).</summary>
     [JsonPropertyName("max_grad_norm")] public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Passes over the training data (when max_steps is not positive).</summary>
     [JsonPropertyName("num_train_epochs")] public double NumTrainEpochs { get; init; } = 3.0;
     /// <summary>When positive, overrides num_train_epochs.</summary>
     [JsonPropertyName("max_steps")] public int MaxSteps { get; init; } = -1;
     /// <summary>linear | cosine | constant | constant_with_warmup.</summary>
     [JsonPropertyName("lr_scheduler_type")] public string LrSchedulerType { get; init; } = "linear";
+    /// <summary>Share of the updates spent warming the learning rate up (warmup_steps wins).</summary>
     [JsonPropertyName("warmup_ratio")] public double WarmupRatio { get; init; }
     /// <summary>When positive, overrides warmup_ratio.</summary>
     [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; }
     /// <summary>TensorBoard folder; default output_dir/runs/&lt;MonDD_HH-MM-SS&gt;_&lt;host&gt; like HF.</summary>
     [JsonPropertyName("logging_dir")] public string? LoggingDir { get; init; }
+    /// <summary>Log the mean loss every n updates.</summary>
     [JsonPropertyName("logging_steps")] public int LoggingSteps { get; init; } = 500;
+    /// <summary>Also log the first update.</summary>
     [JsonPropertyName("logging_first_step")] public bool LoggingFirstStep { get; init; }
     /// <summary>Defaults to logging_steps (HF's rule) when evaluating every n steps.</summary>
     [JsonPropertyName("eval_steps")] public int? EvalSteps { get; init; }
     /// <summary>no | steps | epoch.</summary>
     [JsonPropertyName("save_strategy")] public string SaveStrategy { get; init; } = "steps";
+    /// <summary>Save a checkpoint every n updates (save_strategy steps).</summary>
     [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 500;
+    /// <summary>Keep at most n checkpoints (the best one is never removed).</summary>
     [JsonPropertyName("save_total_limit")] public int? SaveTotalLimit { get; init; }
+    /// <summary>After training, restore the best checkpoint's weights (by metric_for_best_model).</summary>
     [JsonPropertyName("load_best_model_at_end")] public bool LoadBestModelAtEnd { get; init; }
+    /// <summary>The evaluation metric that picks the best checkpoint (default: loss).</summary>
     [JsonPropertyName("metric_for_best_model")] public string? MetricForBestModel { get; init; }
+    /// <summary>Whether a larger metric_for_best_model is better (default: false for a loss, true otherwise).</summary>
     [JsonPropertyName("greater_is_better")] public bool? GreaterIsBetter { get; init; }
+    /// <summary>Seed of adapter initialisation, dropout, shuffling and the dev split.</summary>
     [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
+    /// <summary>Train in float16 mixed precision with dynamic loss scaling.</summary>
     [JsonPropertyName("fp16")] public bool Fp16 { get; init; }
+    /// <summary>Train in bfloat16 mixed precision (float32 master weights).</summary>
     [JsonPropertyName("bf16")] public bool Bf16 { get; init; }
+    /// <summary>Recompute each layer's activations in backward instead of keeping them (less memory, more time).</summary>
     [JsonPropertyName("gradient_checkpointing")] public bool GradientCheckpointing { get; init; }
     /// <summary>A checkpoint directory, or "true"/"last" for the newest complete checkpoint in output_dir.</summary>
     [JsonPropertyName("resume_from_checkpoint")] public string? ResumeFromCheckpoint { get; init; }

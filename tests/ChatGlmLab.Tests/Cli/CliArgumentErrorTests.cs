@@ -114,12 +114,56 @@ public sealed class CliArgumentErrorTests
     }
 
     [Fact]
-    public void Help_lists_the_arguments_of_a_command()
+    public void Help_lists_each_argument_with_its_description_and_default_from_the_option_records()
     {
         var run = TinyCliModelFixture.Run("export", "--help");
-        Assert.Equal(0, run.ExitCode);
-        Assert.Equal("arguments: --checkpoint_dir --finetuning_type --model_name_or_path --output_dir --overwrite_output_dir --quantization_bit",
-            run.Stdout.Split('\n')[1].TrimEnd());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Stdout.Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.StartsWith("chatglm-lab export: merge checkpoints", lines[0]);
+        Assert.Equal("arguments:", lines[1]);
+        // One line per name, in order, each with its kind; descriptions come from the records' doc comments.
+        Assert.Equal(["--checkpoint_dir", "--finetuning_type", "--model_name_or_path", "--output_dir", "--overwrite_output_dir", "--quantization_bit"],
+            lines.Skip(2).Where(l => l.Length > 0).Select(l => l.Trim().Split(' ')[0]));
+        Assert.Contains(lines, l => l.Contains("--model_name_or_path TEXT") && l.Contains("A Hugging Face-layout model directory"));
+        Assert.Contains(lines, l => l.Contains("--overwrite_output_dir [true|false]") && l.EndsWith("[default: false]"));
+
+        var train = TinyCliModelFixture.Run("train", "--help");
+        Assert.Contains(train.Stdout.Split('\n'), l => l.Contains("--learning_rate NUMBER") && l.Contains("peak learning rate") && l.Contains("[default: 5E-05]"));
+        Assert.Contains(train.Stdout.Split('\n'), l => l.Contains("--lora_rank INT") && l.Contains("[default: 8]"));
+        Assert.Contains(train.Stdout.Split('\n'), l => l.Contains("--max_samples INT") && l.Contains("(also --max_train_samples)"));
+    }
+
+    /// <summary>Every command and subcommand answers --help with exit 0, before any work, and describes every argument it lists.</summary>
+    [Theory]
+    [InlineData("train")] [InlineData("predict")] [InlineData("chat")] [InlineData("export")] [InlineData("score")] [InlineData("data")]
+    [InlineData("data convert")] [InlineData("data stats")] [InlineData("pretrain")] [InlineData("compare")] [InlineData("notebook")]
+    [InlineData("notebook run")] [InlineData("notebook fix-tool")] [InlineData("png")] [InlineData("bench")] [InlineData("bench realsize")] [InlineData("memory")]
+    public void Every_command_and_subcommand_explains_itself_with_help(string command)
+    {
+        var run = TinyCliModelFixture.Run([.. command.Split(' '), "--help"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Empty(run.Stderr);
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToList();
+        Assert.StartsWith($"chatglm-lab {command}: ", lines[0]);
+        Assert.True(lines[0].Length > $"chatglm-lab {command}: ".Length + 10, lines[0]);
+        Assert.DoesNotContain(lines, l => l.Contains("(no description)"));
+        foreach (var argument in lines.Where(l => l.StartsWith("  --", StringComparison.Ordinal)))
+            Assert.Matches(@"^  --\w+ ?(TEXT|INT|NUMBER|\[true\|false\])? +\S.{10,}", argument);
+    }
+
+    [Fact]
+    public void A_command_with_subcommands_lists_them_in_its_help()
+    {
+        var data = TinyCliModelFixture.Run("data", "--help");
+        Assert.True(data.ExitCode == 0, data.ToString());
+        Assert.Contains("subcommands:", data.Stdout);
+        Assert.Matches(@"\n  convert +a NER corpus", data.Stdout);
+        Assert.Matches(@"\n  stats +sentences, mentions per type", data.Stdout);
+        var convert = TinyCliModelFixture.Run("data", "convert", "--help");
+        Assert.Contains("--outputs TEXT", convert.Stdout);
+        Assert.Contains("[default: ner_json,cluener,3turn,single]", convert.Stdout);
+        Assert.Contains("realsize", TinyCliModelFixture.Run("bench", "--help").Stdout);
+        Assert.Contains("fix-tool", TinyCliModelFixture.Run("notebook", "--help").Stdout);
     }
 
     [Fact]
@@ -127,7 +171,8 @@ public sealed class CliArgumentErrorTests
     {
         var help = TinyCliModelFixture.Run("compare", "--help");
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("--profile reduced", help.Stdout);
+        Assert.Contains("--profile TEXT", help.Stdout);
+        Assert.Contains("reduced", help.Stdout);
         var memory = TinyCliModelFixture.Run("memory");
         Assert.True(memory.ExitCode == 0, memory.ToString());
         Assert.Contains("chatglm-6b: 6,707,929,088 parameters", memory.Stdout);

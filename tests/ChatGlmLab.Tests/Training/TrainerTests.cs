@@ -137,14 +137,25 @@ public sealed class TrainerTests : IDisposable
         }
         Assert.Equal([3], TrainingCheckpoints.List(dir).Select(c => c.Step));
 
+        // The killed run logged step 4 after checkpoint-3.
+        Assert.Equal([1, 2, 3, 4], LoggedSteps(dir));
+
         TrainResult resumed;
         float[] resumedWeights;
+        var said = new List<string>();
         using (var model = TinyTrainingData.LoadModel())
-        using (var trainer = new Trainer(model, ArgsIn(dir) with { ResumeFromCheckpoint = "last" }, LoraOptions, Data(), null, "tiny"))
+        using (var trainer = new Trainer(model, ArgsIn(dir) with { ResumeFromCheckpoint = "last" }, LoraOptions, Data(), null, "tiny") { Info = said.Add })
         {
             resumed = trainer.Train();
             resumedWeights = LoraWeights(model);
         }
+        Assert.Equal(["resumed from checkpoint-3 (step 3 of 7)"], said);
+        // HF's restored log history: the checkpoint's steps once, then this run's (and its summary at step 7); none twice.
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 7], LoggedSteps(dir));
+        // Speed and the summary count only the 4 updates of this process.
+        Assert.Equal(4, resumed.StepsThisRun);
+        Assert.StartsWith("4 steps in ", resumed.Summary());
+        Assert.Contains("(steps 4-7 of 7, resumed)", resumed.Summary());
 
         Assert.Equal([4, 5, 6, 7], resumed.LossHistory.Select(h => h.Step));
         var expected = straight.LossHistory.Skip(3).ToList();
@@ -156,6 +167,33 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(straightWeights, resumedWeights);
         // The history in trainer_state.json carries over the logs before the checkpoint.
         Assert.Equal(7, TrainerState.Load(dir).LogHistory.Count(e => e.ContainsKey("loss")));
+    }
+
+    private static List<int> LoggedSteps(string dir) =>
+        File.ReadAllLines(Path.Combine(dir, TrainerLogWriter.FileName))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("current_steps").GetInt32()).ToList();
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void ResumingACheckpointAtOrPastMaxStepsIsRefusedAndWritesNothing(int maxSteps)
+    {
+        string dir = _tmp.Sub("done");
+        var args = Args(dir) with { SaveStrategy = "steps", SaveSteps = 4, MaxSteps = 4 };
+        using (var model = TinyTrainingData.LoadModel())
+        using (var trainer = new Trainer(model, args, LoraOptions, TinyTrainingData.Source(8, 2), null, "tiny") { Info = _ => { } })
+            trainer.Train();
+        File.Delete(Path.Combine(dir, "train_results.json"));
+        var logBefore = File.ReadAllText(Path.Combine(dir, TrainerLogWriter.FileName));
+
+        using (var model = TinyTrainingData.LoadModel())
+        using (var trainer = new Trainer(model, args with { MaxSteps = maxSteps, ResumeFromCheckpoint = "last" }, LoraOptions, TinyTrainingData.Source(8, 2), null, "tiny"))
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => trainer.Train());
+            Assert.StartsWith($"nothing to train: checkpoint-4 is already at step 4 >= max_steps {maxSteps}; raise max_steps", e.Message);
+        }
+        Assert.False(File.Exists(Path.Combine(dir, "train_results.json")));
+        Assert.Equal(logBefore, File.ReadAllText(Path.Combine(dir, TrainerLogWriter.FileName)));
     }
 
     [Fact]
