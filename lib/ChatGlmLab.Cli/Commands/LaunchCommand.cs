@@ -55,11 +55,11 @@ public static class LaunchCommand
         i = Math.Min(i, args.Length);
         var given = Spec().Parse(args[..i]);
         int processes = given.GetInt("nproc") ?? 0;
-        if (given.IsGiven("nproc") && processes < 1) throw new CliUsageException($"launch: --nproc {processes} is not a positive number");
+        if (given.IsGiven("nproc") && processes < 1) throw new CliUsageException($"launch: --nproc '{processes}' is not a positive number");
         string? hostfile = given.Get("hostfile");
         if (hostfile is not null && !File.Exists(hostfile)) throw new CliUsageException($"launch: --hostfile {hostfile} does not exist");
         int? threads = given.GetInt("threads");
-        if (threads is < 1) throw new CliUsageException($"launch: --threads {threads} is not a positive number");
+        if (threads is < 1) throw new CliUsageException($"launch: --threads '{threads}' is not a positive number");
         if (processes == 0) throw new CliUsageException($"launch needs --nproc; usage: {Usage}");
         if (i >= args.Length) throw new CliUsageException($"launch needs the command to run (e.g. train ...); usage: {Usage}");
         if (args[i] == "launch") throw new CliUsageException("launch cannot launch itself");

@@ -97,7 +97,7 @@ public static unsafe class FloatMatVec
                 for (int r = 0; r < Rows; r++)
                 {
                     float* x = X + (long)r * In;
-                    float value = (BFloat16 ? DotBFloat16((ushort*)Weight + (long)o * In, x, In) : DotFloat32((float*)Weight + (long)o * In, x, In)) + bias;
+                    float value = (BFloat16 ? Dot<BFloat16Weights>((ushort*)Weight + (long)o * In, x, In) : Dot<Float32Weights>((float*)Weight + (long)o * In, x, In)) + bias;
                     long at = (long)r * Out + o;
                     if (BFloat16) ((ushort*)Y)[at] = BFloat16Rounding.ToBits(value);
                     else ((float*)Y)[at] = value;
@@ -106,54 +106,21 @@ public static unsafe class FloatMatVec
         }
     }
 
-    // Four independent FMA chains of 16 columns: with one chain the loop waits on the FMA latency instead of on memory.
-
-    private static float DotFloat32(float* w, float* x, int n)
-    {
-        int c = 0;
-        float sum = 0f;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; c + 64 <= n; c += 64)
-            {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + c), Vector512.Load(x + c), a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w + c + 16), Vector512.Load(x + c + 16), a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(w + c + 32), Vector512.Load(x + c + 32), a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(w + c + 48), Vector512.Load(x + c + 48), a3);
-            }
-            sum = Vector512.Sum((a0 + a1) + (a2 + a3));
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; c + 32 <= n; c += 32)
-            {
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(w + c), Vector256.Load(x + c), a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(w + c + 8), Vector256.Load(x + c + 8), a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(w + c + 16), Vector256.Load(x + c + 16), a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(w + c + 24), Vector256.Load(x + c + 24), a3);
-            }
-            sum = Vector256.Sum((a0 + a1) + (a2 + a3));
-        }
-        for (; c < n; c++) sum += w[c] * x[c];
-        return sum;
-    }
-
-    private static float DotBFloat16(ushort* w, float* x, int n)
+    // Four independent FMA chains of 16 (8) columns: with one chain the loop waits on the FMA latency instead of on memory.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot<TWeights>(void* w, float* x, int n) where TWeights : struct, IFloatWeights
     {
         int c = 0;
         float sum = 0f;
         if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
         {
-            // A bfloat16 is the upper half of a float32: zero-extend 16 of them to 32-bit lanes and shift them up.
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; c + 64 <= n; c += 64)
             {
-                a0 = Vector512.FusedMultiplyAdd(Widen512(w + c), Vector512.Load(x + c), a0);
-                a1 = Vector512.FusedMultiplyAdd(Widen512(w + c + 16), Vector512.Load(x + c + 16), a1);
-                a2 = Vector512.FusedMultiplyAdd(Widen512(w + c + 32), Vector512.Load(x + c + 32), a2);
-                a3 = Vector512.FusedMultiplyAdd(Widen512(w + c + 48), Vector512.Load(x + c + 48), a3);
+                a0 = Vector512.FusedMultiplyAdd(TWeights.Load512(w, c), Vector512.Load(x + c), a0);
+                a1 = Vector512.FusedMultiplyAdd(TWeights.Load512(w, c + 16), Vector512.Load(x + c + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(TWeights.Load512(w, c + 32), Vector512.Load(x + c + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(TWeights.Load512(w, c + 48), Vector512.Load(x + c + 48), a3);
             }
             sum = Vector512.Sum((a0 + a1) + (a2 + a3));
         }
@@ -162,20 +129,43 @@ public static unsafe class FloatMatVec
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; c + 32 <= n; c += 32)
             {
-                a0 = Vector256.FusedMultiplyAdd(Widen256(w + c), Vector256.Load(x + c), a0);
-                a1 = Vector256.FusedMultiplyAdd(Widen256(w + c + 8), Vector256.Load(x + c + 8), a1);
-                a2 = Vector256.FusedMultiplyAdd(Widen256(w + c + 16), Vector256.Load(x + c + 16), a2);
-                a3 = Vector256.FusedMultiplyAdd(Widen256(w + c + 24), Vector256.Load(x + c + 24), a3);
+                a0 = Vector256.FusedMultiplyAdd(TWeights.Load256(w, c), Vector256.Load(x + c), a0);
+                a1 = Vector256.FusedMultiplyAdd(TWeights.Load256(w, c + 8), Vector256.Load(x + c + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(TWeights.Load256(w, c + 16), Vector256.Load(x + c + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(TWeights.Load256(w, c + 24), Vector256.Load(x + c + 24), a3);
             }
             sum = Vector256.Sum((a0 + a1) + (a2 + a3));
         }
-        for (; c < n; c++) sum += BFloat16Rounding.FromBits(w[c]) * x[c];
+        for (; c < n; c++) sum += TWeights.Load(w, c) * x[c];
         return sum;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Widen512(ushort* w) => (Avx512F.ConvertToVector512Int32(Vector256.Load(w)) << 16).AsSingle();
+    /// <summary>How a weight row's elements are read as float32 (exactly); structs, so the JIT compiles one loop per dtype.</summary>
+    private interface IFloatWeights
+    {
+        static abstract Vector512<float> Load512(void* row, int column);
+        static abstract Vector256<float> Load256(void* row, int column);
+        static abstract float Load(void* row, int column);
+    }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Widen256(ushort* w) => (Avx2.ConvertToVector256Int32(Vector128.Load(w)) << 16).AsSingle();
+    private struct Float32Weights : IFloatWeights
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load512(void* row, int column) => Vector512.Load((float*)row + column);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load256(void* row, int column) => Vector256.Load((float*)row + column);
+        public static float Load(void* row, int column) => ((float*)row)[column];
+    }
+
+    /// <summary>A bfloat16 is the upper half of a float32: zero-extend 16 (8) of them to 32-bit lanes and shift them up.</summary>
+    private struct BFloat16Weights : IFloatWeights
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load512(void* row, int column) =>
+            (Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)row + column)) << 16).AsSingle();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load256(void* row, int column) =>
+            (Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + column)) << 16).AsSingle();
+        public static float Load(void* row, int column) => BFloat16Rounding.FromBits(((ushort*)row)[column]);
+    }
 }

@@ -28,7 +28,7 @@ public class LaunchCommandTests
     [InlineData("--nproc 0 train", "--nproc '0' is not a positive number")]
     [InlineData("--nproc 2", "launch needs the command to run")]
     [InlineData("--nproc 2 --hostfile /nonexistent/hosts train", "--hostfile /nonexistent/hosts does not exist")]
-    [InlineData("--nproc 2 --gpus 2 train", "unknown option --gpus")]
+    [InlineData("--nproc 2 --gpus 2 train", "unknown argument --gpus")]
     [InlineData("--nproc 2 launch train", "launch cannot launch itself")]
     public void Bad_launch_arguments_get_one_line_naming_the_problem(string args, string message)
     {
