@@ -65,10 +65,13 @@ public static class TorchNativeLoader
                 ?? throw new FileNotFoundException(
                     "libLibTorchSharp.so not found next to TorchSharp.dll, the application, or in the NuGet package folder. " +
                     "Reference TorchSharp and libtorch-cpu-linux-x64 (or TorchSharp-cuda-linux).");
-            // A build output's copy is patched by the build (ChatGlmLab.csproj): nothing to do at run time.
+            // A build output's copy is patched by the build (ChatGlmLab.csproj). Load it now all the same: a host that
+            // loads the DLL outside its build (a notebook's #r) does not probe runtimes/linux-x64/native, and TorchSharp
+            // then falls back to an unpatched copy from the NuGet cache; loaded first, this one is matched by SONAME.
             if (!ElfVersionNeeds.NeedsStrictly(original, MissingVersion))
             {
-                Status = $"not needed ({original} already treats {MissingVersion} as weak)";
+                NativeLibrary.Load(original);
+                Status = $"{original} (patched by the build)";
                 return;
             }
             string torchDir = Path.GetDirectoryName(FindNative("libtorch.so") ?? original)!;
