@@ -60,23 +60,9 @@ public static unsafe class FloatMatVec
             Bias = bias is null ? null : TensorMemory.DataPointer(bias),
             Y = TensorMemory.DataPointer(y),
         };
-        job.X = StageActivations(x, job.Rows * job.In, job.BFloat16);
+        job.X = StagedActivations.Stage(x, job.Rows, job.In);
         RowRanges.Run(job.Out, job.In, job.Run);
         return y;
-    }
-
-    /// <summary>Per calling thread, reused across calls: x as float32.</summary>
-    [ThreadStatic] private static float[]? stagedActivations;
-
-    private static float* StageActivations(Tensor x, int count, bool bf16)
-    {
-        if (stagedActivations is null || stagedActivations.Length < count)
-            stagedActivations = GC.AllocateUninitializedArray<float>(count, pinned: true);   // pinned: its address is stable
-        float* staged = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(stagedActivations));
-        byte* source = TensorMemory.DataPointer(x);
-        for (int i = 0; i < count; i++)
-            staged[i] = bf16 ? BFloat16Rounding.FromBits(((ushort*)source)[i]) : ((float*)source)[i];
-        return staged;
     }
 
     /// <summary>One call's pointers and sizes; <see cref="Run"/> computes output rows [first, end) for every activation row.</summary>

@@ -79,42 +79,10 @@ public static unsafe class QuantizedMatVec
             Bias = bias is null ? null : TensorMemory.DataPointer(bias),
             Y = TensorMemory.DataPointer(y),
         };
-        job.X = StageActivations(x, job.Rows, job.In, bits == 4 ? QuantizedKernelVariants.BlockColumns(variant) : 0);
+        job.X = StagedActivations.Stage(x, job.Rows, job.In, bits == 4 ? QuantizedKernelVariants.BlockColumns(variant) : 0);
 
         RowRanges.Run(job.Out, inFeatures, job.Run);
         return y;
-    }
-
-    /// <summary>Per calling thread, reused across calls: x as float32 in the order the row kernel reads it.</summary>
-    [ThreadStatic] private static float[]? stagedActivations;
-
-    /// <summary>
-    /// Copies x into a float32 buffer (bfloat16 widened exactly). With <paramref name="evenOddBlockColumns"/> &gt; 0
-    /// (int4 vector variants) each whole block of that many columns is stored even columns first, then odd ones,
-    /// the order in which <see cref="Int4Blocks"/> unpacks a block; the columns after the last whole block stay in order.
-    /// </summary>
-    private static float* StageActivations(Tensor x, int rows, int inFeatures, int evenOddBlockColumns)
-    {
-        int count = rows * inFeatures;
-        if (stagedActivations is null || stagedActivations.Length < count)
-            stagedActivations = GC.AllocateUninitializedArray<float>(count, pinned: true);   // pinned: its address is stable
-        float* staged = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(stagedActivations));
-        byte* source = TensorMemory.DataPointer(x);
-        bool bf16 = x.dtype == ScalarType.BFloat16;
-        int block = evenOddBlockColumns, half = block / 2;
-        int permuted = block == 0 ? 0 : inFeatures / block * block;
-        for (int r = 0; r < rows; r++)
-        {
-            long rowStart = (long)r * inFeatures;
-            for (int c = 0; c < inFeatures; c++)
-            {
-                float v = bf16 ? BFloat16Rounding.FromBits(((ushort*)source)[rowStart + c]) : ((float*)source)[rowStart + c];
-                int k = block == 0 ? 0 : c % block;
-                int at = c < permuted ? c - k + k / 2 + (k & 1) * half : c;
-                staged[rowStart + at] = v;
-            }
-        }
-        return staged;
     }
 
     /// <summary>One call's pointers and sizes; <see cref="Run"/> computes output rows [first, end) for every activation row.</summary>
