@@ -1,3 +1,4 @@
+using ChatGlmLab.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -76,11 +77,14 @@ public sealed class SelfAttention : nn.Module<BlockInput, Tensor>
     /// scaled_dot_product_attention with an additive mask. Equal to upstream: on a partly masked row
     /// both give exactly zero weight to masked keys (exp underflows); a fully masked row (left-pad rows
     /// in tokenizer-built masks) is uniform upstream, which we reproduce by zeroing that row's query
-    /// (all scores equal) and unmasking it.
+    /// (all scores equal) and unmasking it. Decode steps (a few query rows over the KV cache) run the same
+    /// arithmetic in Kernels/DecodeAttention, which reads the cache once (libtorch's bfloat16 attention was slow there).
     /// </summary>
     private static Tensor FastAttention(Tensor q, Tensor k, Tensor v, AttentionContext ctx)
     {
         if (ctx.QueryRowKeep is not null) q = q * ctx.QueryRowKeep;
-        return nn.functional.scaled_dot_product_attention(q, k, v, ctx.AdditiveMask);
+        return DecodeAttention.CanAttend(q, k, v, ctx.AdditiveMask)
+            ? DecodeAttention.Attend(q, k, v, ctx.AdditiveMask)
+            : nn.functional.scaled_dot_product_attention(q, k, v, ctx.AdditiveMask);
     }
 }
