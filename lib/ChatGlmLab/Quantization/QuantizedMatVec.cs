@@ -110,21 +110,37 @@ public static unsafe class QuantizedMatVec
             where TBlocks : struct, IPackedWeightBlocks where TValues : struct, IFusedWeightValues
         {
             long rowBytes = (long)In * TBlocks.Bits / 8;
-            for (int o = first; o < end; o++)
+            int o = first;
+            // One activation row (decode) of an int4 weight: four weight rows per pass over x (see Dot4RowsInt4).
+            if (TBlocks.Bits == 4 && Rows == 1 && Variant == QuantizedKernelVariant.Vector512)
+            {
+                float* scales = stackalloc float[4];
+                float* sums = stackalloc float[4];
+                for (; o + 4 <= end; o += 4)
+                {
+                    for (int i = 0; i < 4; i++) scales[i] = (float)Scale[o + i];
+                    QuantizedRowDot.Dot4RowsInt4<TValues>(Weight + o * rowBytes, rowBytes, X, In, scales, sums);
+                    for (int i = 0; i < 4; i++) Store(0, o + i, sums[i] * TValues.SumFactor(scales[i]) + BiasOf(o + i));
+                }
+            }
+            for (; o < end; o++)
             {
                 float scale = (float)Scale[o];
                 float factor = TValues.SumFactor(scale);
-                float bias = Bias == null ? 0f : BFloat16 ? BFloat16Rounding.FromBits(((ushort*)Bias)[o]) : ((float*)Bias)[o];
+                float bias = BiasOf(o);
                 byte* row = Weight + o * rowBytes;
                 for (int r = 0; r < Rows; r++)
-                {
-                    float sum = QuantizedRowDot.Dot<TBlocks, TValues>(Variant, row, X + (long)r * In, In, scale);
-                    float value = sum * factor + bias;
-                    long at = (long)r * Out + o;
-                    if (BFloat16) ((ushort*)Y)[at] = BFloat16Rounding.ToBits(value);
-                    else ((float*)Y)[at] = value;
-                }
+                    Store(r, o, QuantizedRowDot.Dot<TBlocks, TValues>(Variant, row, X + (long)r * In, In, scale) * factor + bias);
             }
+        }
+
+        private readonly float BiasOf(int o) => Bias == null ? 0f : BFloat16 ? BFloat16Rounding.FromBits(((ushort*)Bias)[o]) : ((float*)Bias)[o];
+
+        private readonly void Store(int r, int o, float value)
+        {
+            long at = (long)r * Out + o;
+            if (BFloat16) ((ushort*)Y)[at] = BFloat16Rounding.ToBits(value);
+            else ((float*)Y)[at] = value;
         }
     }
 }

@@ -109,6 +109,32 @@ public class QuantizedMatVecTests
         }
     }
 
+    /// <summary>
+    /// One activation row of an int4 weight runs four weight rows per pass over x (QuantizedRowDot.Dot4RowsInt4); two rows
+    /// run one weight row at a time. Each row's sum is computed the same way in both, so the first row's outputs must be
+    /// equal bit for bit, tails (37 rows, 200 columns) and the split between workers (1000 rows) included.
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void OneActivationRowGivesTheBitsOfTheSameRowInABatch(ScalarType dtype)
+    {
+        using var _ = no_grad();
+        foreach (var (outFeatures, inFeatures) in Shapes)
+        {
+            using var scope = NewDisposeScope();
+            var layer = RandomLayer(4, outFeatures, inFeatures, dtype, withBias: true, seed: outFeatures);
+            var x = Activations(1, inFeatures, dtype, seed: 3);
+            var batch = cat([x, Activations(1, inFeatures, dtype, seed: 4)], 0);
+            foreach (var variant in Variants)
+            {
+                var single = QuantizedMatVec.Multiply(x, layer.Weight, layer.Scale, layer.Bias, 4, variant);
+                var first = QuantizedMatVec.Multiply(batch, layer.Weight, layer.Scale, layer.Bias, 4, variant).narrow(0, 0, 1);
+                Assert.True(single.eq(first).all().item<bool>(), $"{dtype} {outFeatures}x{inFeatures} {variant}: one row differs from the same row in a batch of two");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void VariantsAgreeWithTheScalarKernel(int bits, ScalarType dtype, bool withBias)
