@@ -1,4 +1,5 @@
 using ChatGlmLab.Kernels;
+using ChatGlmLab.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -67,13 +68,6 @@ public class DecodeAttentionTests
 
     private static double Gamma(double k) => k * U / (1 - k * U);
 
-    private static void AssertWithin(Tensor expected, Tensor actual, Tensor tolerance, string what)
-    {
-        var excess = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs() - tolerance;
-        double worst = excess.max().item<double>();
-        Assert.True(worst <= 0, $"{what}: exceeds the tolerance by {worst:E3}");
-    }
-
     [Theory]
     [MemberData(nameof(Cases))]
     public void EqualsTheExactAttentionAndTorchsWithinFloat32RoundingForEveryRowCount(ScalarType dtype, bool withMask)
@@ -93,13 +87,13 @@ public class DecodeAttentionTests
                 Assert.Equal(q.shape, y.shape);
                 var (exact, tolerance, weightedAbsV) = Exact(q, k, v, mask);
                 string what = $"{dtype} mask={withMask} b{batch} h{heads} n{positions} d{headDim} rows={rows}";
-                AssertWithin(exact, y, tolerance, what + " vs exact");
+                TensorAssert.WithinElementwise(exact, y, tolerance, what + " vs exact");
                 // torch is within the same bound of the exact value (in bfloat16 it may also round the weights to
                 // bfloat16 before the weighted sum: 2⁻⁸ of the weighted mean of |v|), so the two are within the sum.
                 var torchY = nn.functional.scaled_dot_product_attention(q, k, v, mask);
                 var torchTolerance = tolerance * 2;
                 if (dtype == ScalarType.BFloat16) torchTolerance = torchTolerance + weightedAbsV * Math.Pow(2, -8);
-                AssertWithin(torchY, y, torchTolerance, what + " vs torch");
+                TensorAssert.WithinElementwise(torchY, y, torchTolerance, what + " vs torch");
             }
         }
     }

@@ -1,5 +1,6 @@
 using ChatGlmLab.Kernels;
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,13 +43,6 @@ public class FloatMatVecTests
         return b is null ? y : y + b.to(ScalarType.Float64);
     }
 
-    private static void AssertWithin(Tensor expected, Tensor actual, Tensor tolerance, string what)
-    {
-        var excess = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs() - tolerance;
-        double worst = excess.max().item<double>();
-        Assert.True(worst <= 0, $"{what}: exceeds the tolerance by {worst:E3}");
-    }
-
     [Theory]
     [MemberData(nameof(Cases))]
     public void EqualsTheExactProductWithinFloat32AccumulationForEveryRowCount(ScalarType dtype, bool withBias)
@@ -69,13 +63,13 @@ public class FloatMatVecTests
                 Assert.Equal(new long[] { rows, 1, outFeatures }, y.shape);
                 var exact = Exact(x, w, b);
                 var tolerance = Tolerance(x, w, b, exact);
-                AssertWithin(exact, y, tolerance, $"{dtype} bias={withBias} {outFeatures}x{inFeatures} rows={rows} vs exact");
+                TensorAssert.WithinElementwise(exact, y, tolerance, $"{dtype} bias={withBias} {outFeatures}x{inFeatures} rows={rows} vs exact");
                 // torch's linear is within the same bound of the exact value, plus, in bfloat16, a rounding of the
                 // product before it adds the bias (2⁻⁸ of the product's size), so the two are within the sum.
                 var torchY = nn.functional.linear(x, w, b);
                 var product = b is null ? exact : exact - b.to(ScalarType.Float64);
                 var torchTolerance = tolerance * 2 + (dtype == ScalarType.BFloat16 ? product.abs() * Math.Pow(2, -8) : zeros_like(exact));
-                AssertWithin(torchY, y, torchTolerance, $"{dtype} bias={withBias} {outFeatures}x{inFeatures} rows={rows} vs torch");
+                TensorAssert.WithinElementwise(torchY, y, torchTolerance, $"{dtype} bias={withBias} {outFeatures}x{inFeatures} rows={rows} vs torch");
             }
         }
     }
@@ -106,7 +100,7 @@ public class FloatMatVecTests
         {
             var y = linear.forward(x);
             var exact = Exact(x, linear.weight, linear.bias);
-            AssertWithin(exact, y, Tolerance(x, linear.weight, linear.bias, exact), "Linear decode path");
+            TensorAssert.WithinElementwise(exact, y, Tolerance(x, linear.weight, linear.bias, exact), "Linear decode path");
         }
         // With gradients (training) the result is torch's and backward reaches the weight.
         var trained = linear.forward(x);
