@@ -1,4 +1,5 @@
 using ChatGlmLab.Adapters;
+using ChatGlmLab.Experiments;
 using ChatGlmLab.ModelInputs;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Runtime;
@@ -14,12 +15,17 @@ namespace ChatGlmLab.Cli.Commands;
 /// corpus, a model of the given size, the GLM objective (prefix → [gMASK] &lt;sop&gt; continuation &lt;eop&gt;),
 /// the trainer's usual arguments and outputs; output_dir ends up an HF-layout model directory with its
 /// tokenizer, usable as --model_name_or_path. (The toolkit has no such command; BaseModelRecipe's steps.)
+/// With --profile instead of --corpus it builds the small base model of that compare profile, exactly as compare would
+/// (its recipe, seed and data, so compare with the same options finds it by key): how data/base-model, the default
+/// profile's model shipped in the repository, is made.
 /// </summary>
 public static class PretrainCommand
 {
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("pretrain", typeof(TrainingArguments))
-            .With("corpus", typeof(string), "JSON lines with a text field, or plain text with one text per line (required)")
+            .With("corpus", typeof(string), "JSON lines with a text field, or plain text with one text per line (required unless --profile)")
+            .With("profile", typeof(string), $"instead of --corpus: build compare's small base model of this profile ({ExperimentProfile.Default}, {ExperimentProfile.Reduced}, {ExperimentProfile.Tiny}) into --output_dir, as compare would")
+            .With("dataset_dir", typeof(string), "with --profile: the folder compare reads the corpus from", "data")
             .With("text_field", typeof(string), "the field of each JSON line that holds the text", "text")
             .With("max_samples", typeof(int), "the first n texts of the corpus (default: all)")
             .With("max_length", typeof(int), "tokens per training sequence (4 to --max_sequence_length)", 256)
@@ -36,6 +42,7 @@ public static class PretrainCommand
         var given = Spec().Parse(args);
         // Without --do_train the toolkit's flag is implied: pretraining is training.
         var training = given.Bind<TrainingArguments>() with { DoTrain = true };
+        if (given.Get("profile") is { } profile) return BuildProfileBaseModel(profile, given, training, context);
         string corpusPath = given.Require("corpus", "JSON lines with a text field, or plain text, one text per line");
         InputFile.Require(corpusPath, "--corpus", "text corpus");
         int hidden = given.GetInt("hidden_size")!.Value;
@@ -94,6 +101,27 @@ public static class PretrainCommand
         model.to(ScalarType.Float32);
         ModelExport.SavePretrained(model, outputDir);
         output.WriteLine($"model with tokenizer (use as --model_name_or_path), trainer logs and results: {Path.GetFullPath(outputDir)}");
+        return CliApp.Ok;
+    }
+
+    /// <summary>compare's base model for a profile, built into --output_dir; the seed is --seed (the trainer's default, 42, is compare's too).</summary>
+    private static int BuildProfileBaseModel(string profile, ParsedArguments given, TrainingArguments training, CliContext context)
+    {
+        if (given.IsGiven("corpus")) throw new CliUsageException("give either --corpus (a text corpus) or --profile (compare's base model), not both");
+        if (profile is not (ExperimentProfile.Default or ExperimentProfile.Reduced or ExperimentProfile.Tiny))
+            throw new CliUsageException($"--profile {profile}: pretrain builds the small base model of {ExperimentProfile.Default}, {ExperimentProfile.Reduced} or {ExperimentProfile.Tiny}");
+        string outputDir = training.OutputDir, datasetDir = given.Get("dataset_dir")!;
+        if (OutputDirectory.RefusalToWriteInto(outputDir, training.OverwriteOutputDir) is { } refusal) throw new CliUsageException(refusal);
+        // The finished model replaces the output folder: it must not hold the corpus it is built from.
+        string realOutput = OutputDirectory.RealPath(outputDir), realData = OutputDirectory.RealPath(datasetDir);
+        if (OutputDirectory.SamePath(outputDir, datasetDir) || realData.StartsWith(realOutput + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new CliUsageException($"--output_dir {outputDir} holds --dataset_dir {datasetDir} (real paths {realOutput}, {realData}): the built model " +
+                $"replaces the output folder; give a folder of its own, e.g. {Path.Combine(datasetDir, "base-model")}");
+        var options = ExperimentProfile.Options(profile, Path.Combine(Path.GetTempPath(), "chatglmlab-pretrain"), datasetDir) with { Seed = training.Seed };
+        var output = context.Stdout;
+        var manifest = ExperimentData.BuildBaseModel(options, outputDir, line => output.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));
+        output.WriteLine($"base model of profile {profile}, seed {manifest.Seed}: key {manifest.Key}, pretrained in {manifest.PretrainingSeconds:F0} s, " +
+            $"{BaseModelManifest.WeightsFile} sha256 {manifest.WeightsSha256}: {Path.GetFullPath(outputDir)}");
         return CliApp.Ok;
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Datasets;
 using ChatGlmLab.ModelInputs;
@@ -18,26 +17,43 @@ namespace ChatGlmLab.Experiments;
 /// shape, pretrained from scratch on the given sentences (see <see cref="ExperimentData"/>: the train sentences, plus
 /// generator text for the bundled corpus) with <see cref="PretrainingTasks"/> (the GLM objective and generic text
 /// skills, never the NER questions, so fine-tuning has something to teach). Saved in Hugging Face layout with its
-/// tokenizer, in a folder named by <see cref="BaseModelCacheKey"/>, so a second run with the same inputs reuses it.
+/// tokenizer and its <see cref="BaseModelManifest"/>, in a folder named by <see cref="BaseModelCacheKey"/>, so a second run
+/// with the same inputs reuses it. The default profile's model is shipped in the repository (data/base-model, built by
+/// <c>chatglm-lab pretrain --profile default</c>): a run whose key is the shipped model's uses it and pretrains nothing.
 /// </summary>
 public static class BaseModelBuilder
 {
-    /// <summary>Written last into a finished model's folder (holds the recipe); a folder without it is rebuilt.</summary>
-    public const string ReadyMarker = "recipe.json";
-
     /// <param name="cacheDir">The folder the models are cached in (one subfolder per key).</param>
     /// <param name="instructions">The NER questions' wording and labels the glossary is made of (null = the article's).</param>
+    /// <param name="shippedDir">A model folder shipped with the kit (data/base-model): used when it was built for the same key.</param>
     public static string BuildOrLoad(BaseModelRecipe recipe, int seed, string cacheDir, IReadOnlyList<string> sentences,
-        IReadOnlyList<InstructionRecord> instructionSample, NerInstructionOptions? instructions = null, Action<string>? log = null)
+        IReadOnlyList<InstructionRecord> instructionSample, NerInstructionOptions? instructions = null, Action<string>? log = null, string? shippedDir = null)
     {
         string key = BaseModelCacheKey.Of(recipe, seed, sentences, instructionSample);
+        if (shippedDir != null && BaseModelManifest.Read(shippedDir)?.Key == key)
+        {
+            log?.Invoke($"base model: the one shipped with the kit, {shippedDir} (key {key})");
+            return shippedDir;
+        }
         string dir = Path.Combine(cacheDir, key);
-        if (File.Exists(Path.Combine(dir, ReadyMarker)))
+        if (BaseModelManifest.Read(dir) != null)
         {
             log?.Invoke($"base model: cached at {dir}");
             return dir;
         }
-        string building = dir + ".building-" + Environment.ProcessId;
+        Build(recipe, seed, dir, sentences, instructionSample, instructions, log);
+        return dir;
+    }
+
+    /// <summary>
+    /// Builds the model into <paramref name="dir"/> (replacing what is there): in a sibling folder first, moved into place
+    /// with its manifest when complete, so an interrupted build never looks finished.
+    /// </summary>
+    public static BaseModelManifest Build(BaseModelRecipe recipe, int seed, string dir, IReadOnlyList<string> sentences,
+        IReadOnlyList<InstructionRecord> instructionSample, NerInstructionOptions? instructions = null, Action<string>? log = null)
+    {
+        string key = BaseModelCacheKey.Of(recipe, seed, sentences, instructionSample);
+        string building = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar) + ".building-" + Environment.ProcessId;
         if (Directory.Exists(building)) Directory.Delete(building, true);
         Directory.CreateDirectory(building);
 
@@ -73,18 +89,25 @@ public static class BaseModelBuilder
         };
         var preprocessor = new SupervisedPreprocessor(tokenizer, new SftOptions { MaxSourceLength = recipe.MaxSourceLength, MaxTargetLength = recipe.MaxTargetLength });
         var source = new SftBatchSource(tokenizer, pretraining.Select(preprocessor.ForTraining).ToList(), recipe.BatchSize, groupByLength: true);
+        double seconds;
         using (var trainer = new Trainer(model, args, FinetuningOptions.For(FinetuningType.Full), source, null, config.NameOrPath!))
         {
             var result = trainer.Train();
+            seconds = result.Seconds;
             log?.Invoke($"base model: pretrained {result.GlobalStep} steps in {result.Seconds:F0} s, loss {result.TrainLoss:F3}");
         }
         model.to(ScalarType.Float32);
         ModelExport.SavePretrained(model, building);
-        File.WriteAllText(Path.Combine(building, ReadyMarker), JsonSerializer.Serialize(new { key, seed, recipe }));
+        var manifest = new BaseModelManifest
+        {
+            Key = key, Seed = seed, Recipe = recipe, PretrainingSeconds = Math.Round(seconds, 1),
+            WeightsSha256 = BaseModelManifest.Sha256Of(Path.Combine(building, BaseModelManifest.WeightsFile)),
+        };
+        manifest.Write(building);
         if (Directory.Exists(dir)) Directory.Delete(dir, true);
         Directory.Move(building, dir);
         log?.Invoke($"base model: saved to {dir}");
-        return dir;
+        return manifest;
     }
 
     /// <summary>

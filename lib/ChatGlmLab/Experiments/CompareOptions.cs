@@ -56,4 +56,7 @@ public sealed record CompareOptions
 
     /// <summary>Where the small base model is cached (<see cref="BaseModelCacheDir"/>, or OutputDir/base-model).</summary>
     public string BaseModelCacheFolder() => BaseModelCacheDir ?? Path.Combine(OutputDir, "base-model");
+
+    /// <summary>The small base model shipped with the data (DataDir/base-model): used when it was built for these options' recipe, seed and data.</summary>
+    public string ShippedBaseModelFolder() => Path.Combine(DataDir, "base-model");
 }

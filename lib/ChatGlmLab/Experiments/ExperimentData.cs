@@ -44,15 +44,14 @@ public sealed record ExperimentData
         log ??= _ => { };
         Directory.CreateDirectory(options.OutputDir);
         var builder = new NerInstructionBuilder(options.Instructions);
-        var allTrain = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
-        var trainExamples = Take(allTrain, options.TrainSentences);
+        var (allTrain, trainExamples, trainRecords) = ReadTrain(options, builder);
         var devExamples = Take(NerCorpusFormat.Read(Path.Combine(options.DataDir, options.DevFile), options.CorpusFormat).Items, options.DevSentences);
-        var trainRecords = builder.BuildAll(trainExamples).Select(r => r.Record).ToList();
         var devRecords = builder.BuildAll(devExamples).ToList();
         log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
         string baseDir = options.ModelNameOrPath
-            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), trainRecords, options.Instructions, log);
+            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), trainRecords,
+                options.Instructions, log, options.ShippedBaseModelFolder());
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         return new ExperimentData
         {
@@ -61,6 +60,30 @@ public sealed record ExperimentData
             Builder = builder, Parser = new NerAnswerParser(options.Instructions, new SinglePassOptions { Labels = options.Instructions.Labels }),
             Preprocessor = new SupervisedPreprocessor(tokenizer, new SftOptions { MaxSourceLength = options.MaxSourceLength, MaxTargetLength = options.MaxTargetLength }),
         };
+    }
+
+    /// <summary>
+    /// Builds the options' small base model into <paramref name="dir"/> from the same inputs <see cref="Prepare"/> gives
+    /// <see cref="BaseModelBuilder"/> (so its key is the one a comparison with these options looks for), whatever is cached or shipped.
+    /// </summary>
+    public static BaseModelManifest BuildBaseModel(CompareOptions options, string dir, Action<string>? log = null)
+    {
+        var (allTrain, _, trainRecords) = ReadTrain(options, new NerInstructionBuilder(options.Instructions));
+        return BaseModelBuilder.Build(options.BaseModel, options.Seed, dir, BaseModelText(options, allTrain), trainRecords, options.Instructions, log);
+    }
+
+    /// <summary>The key of the small base model these options use (<see cref="BaseModelCacheKey"/> of the inputs <see cref="Prepare"/> builds it from).</summary>
+    public static string BaseModelKey(CompareOptions options)
+    {
+        var (allTrain, _, trainRecords) = ReadTrain(options, new NerInstructionBuilder(options.Instructions));
+        return BaseModelCacheKey.Of(options.BaseModel, options.Seed, BaseModelText(options, allTrain), trainRecords);
+    }
+
+    private static (IReadOnlyList<NerExample> All, IReadOnlyList<NerExample> Used, List<InstructionRecord> Records) ReadTrain(CompareOptions options, NerInstructionBuilder builder)
+    {
+        var all = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
+        var used = Take(all, options.TrainSentences);
+        return (all, used, builder.BuildAll(used).Select(r => r.Record).ToList());
     }
 
     /// <summary>The base model in the options' compute type (bf16 when <see cref="FinetuneRecipe.Bf16"/>), or float32 for training (fp32 master weights).</summary>

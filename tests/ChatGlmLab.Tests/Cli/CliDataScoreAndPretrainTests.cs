@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChatGlmLab.Datasets;
 using ChatGlmLab.Datasets.Ner;
+using ChatGlmLab.Experiments;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tests.Infrastructure;
 
@@ -154,6 +155,41 @@ public sealed class CliDataScoreAndPretrainTests : IDisposable
         var badSize = TinyCliModelFixture.Run("pretrain", "--corpus", corpus, "--output_dir", Path.Combine(_root, "bad"), "--hidden_size", "30", "--num_attention_heads", "4");
         Assert.Equal(2, badSize.ExitCode);
         Assert.Contains("per-head size", badSize.Stderr);
+    }
+
+    /// <summary>
+    /// pretrain --profile builds compare's base model of that profile (the tiny one here), under the key compare looks
+    /// for, with its manifest; it refuses a corpus beside a profile, a profile without a shipped-style base model, and an
+    /// output folder that holds the data it is built from (the finished model replaces the output folder).
+    /// </summary>
+    [Fact]
+    public void Pretrain_profile_builds_the_base_model_compare_looks_for()
+    {
+        string data = Path.Combine(Paths.RepoRoot, "data");
+        string output = Path.Combine(_root, "tiny-base");
+        var run = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Tiny, "--output_dir", output, "--dataset_dir", data);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var manifest = BaseModelManifest.Read(output);
+        Assert.NotNull(manifest);
+        var options = ExperimentProfile.Options(ExperimentProfile.Tiny, _root, data);
+        Assert.Equal(ExperimentData.BaseModelKey(options), manifest!.Key);
+        Assert.Equal(options.BaseModel, manifest.Recipe);
+        Assert.Equal(BaseModelManifest.Sha256Of(Path.Combine(output, BaseModelManifest.WeightsFile)), manifest.WeightsSha256);
+        Assert.Contains(manifest.Key, run.Stdout);
+        Assert.Empty(Directory.GetDirectories(_root, "tiny-base.building-*"));
+
+        var both = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Tiny, "--corpus", "x.txt", "--output_dir", Path.Combine(_root, "b"));
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("not both", both.Stderr);
+        var cluener = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Cluener, "--output_dir", Path.Combine(_root, "c"));
+        Assert.Equal(2, cluener.ExitCode);
+        Assert.Contains("--profile cluener", cluener.Stderr);
+        string copy = Path.Combine(_root, "data-copy");
+        Directory.CreateDirectory(copy);
+        var intoData = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Tiny, "--output_dir", _root, "--dataset_dir", copy, "--overwrite_output_dir");
+        Assert.Equal(2, intoData.ExitCode);
+        Assert.Contains("holds --dataset_dir", intoData.Stderr);
+        Assert.True(Directory.Exists(copy));
     }
 
     private static void WritePredictions(string path, IEnumerable<(string Label, string Predict)> pairs) =>
