@@ -68,15 +68,21 @@ public sealed record ExperimentData
     /// </summary>
     public static BaseModelManifest BuildBaseModel(CompareOptions options, string dir, Action<string>? log = null)
     {
-        var (allTrain, _, trainRecords) = ReadTrain(options, new NerInstructionBuilder(options.Instructions));
-        return BaseModelBuilder.Build(options.BaseModel, options.Seed, dir, BaseModelText(options, allTrain), trainRecords, options.Instructions, log);
+        var (text, records) = BaseModelInputs(options);
+        return BaseModelBuilder.Build(options.BaseModel, options.Seed, dir, text, records, options.Instructions, log);
     }
 
     /// <summary>The key of the small base model these options use (<see cref="BaseModelCacheKey"/> of the inputs <see cref="Prepare"/> builds it from).</summary>
     public static string BaseModelKey(CompareOptions options)
     {
+        var (text, records) = BaseModelInputs(options);
+        return BaseModelCacheKey.Of(options.BaseModel, options.Seed, text, records);
+    }
+
+    private static (IReadOnlyList<string> Text, IReadOnlyList<InstructionRecord> Records) BaseModelInputs(CompareOptions options)
+    {
         var (allTrain, _, trainRecords) = ReadTrain(options, new NerInstructionBuilder(options.Instructions));
-        return BaseModelCacheKey.Of(options.BaseModel, options.Seed, BaseModelText(options, allTrain), trainRecords);
+        return (BaseModelText(options, allTrain), trainRecords);
     }
 
     private static (IReadOnlyList<NerExample> All, IReadOnlyList<NerExample> Used, List<InstructionRecord> Records) ReadTrain(CompareOptions options, NerInstructionBuilder builder)

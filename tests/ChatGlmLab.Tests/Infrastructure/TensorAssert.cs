@@ -34,7 +34,7 @@ public static class TensorAssert
     /// <summary>Every element of <paramref name="actual"/> is within its own <paramref name="tolerance"/> of <paramref name="expected"/> (compared in float64).</summary>
     public static void WithinElementwise(Tensor expected, Tensor actual, Tensor tolerance, string what)
     {
-        var excess = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs() - tolerance;
+        var excess = actual.to(ScalarType.Float64).sub(expected.to(ScalarType.Float64)).abs().sub(tolerance);
         double worst = excess.max().item<double>();
         Assert.True(worst <= 0, $"{what}: exceeds the tolerance by {worst:E3}");
     }

@@ -1,4 +1,5 @@
 using ChatGlmLab.Kernels;
+using ChatGlmLab.Runtime;
 using ChatGlmLab.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,9 +32,9 @@ public class DecodeAttentionTests
         if (withMask)
         {
             // About a third of the keys masked (-inf), never all of a row's: the model unmasks fully masked rows itself.
-            var masked = rand([batch, 1, rows, positions], generator: generator) < 0.3;
-            masked.narrow(3, positions - 1, 1).fill_(false);
-            mask = zeros([batch, 1, rows, positions], dtype).masked_fill(masked, double.NegativeInfinity);
+            var masked = rand([batch, 1, rows, positions], generator: generator).lt(Number(0.3));
+            masked.narrow(3, positions - 1, 1).zero_();
+            mask = zeros([batch, 1, rows, positions], dtype).masked_fill(masked, Scalars.MinusInfinity);
         }
         return (q, cacheK.narrow(2, 0, positions), cacheV.narrow(2, 0, positions), mask);
     }
@@ -50,23 +51,27 @@ public class DecodeAttentionTests
         var q64 = q.to(ScalarType.Float64);
         var k64 = k.to(ScalarType.Float64);
         var v64 = v.to(ScalarType.Float64);
-        var scores = q64.matmul(k64.transpose(-1, -2)) / Math.Sqrt(d);
-        var magnitude = q64.abs().matmul(k64.abs().transpose(-1, -2)) / Math.Sqrt(d);
+        var scale = Number(1 / Math.Sqrt(d));
+        var scores = q64.matmul(k64.transpose(-1, -2)).mul(scale);
+        var magnitude = q64.abs().matmul(k64.abs().transpose(-1, -2)).mul(scale);
         if (mask is not null)
         {
-            scores = scores + mask.to(ScalarType.Float64);
-            magnitude = magnitude.masked_fill(mask.isinf(), 0.0);
+            scores = scores.add(mask.to(ScalarType.Float64), Scalars.One);
+            magnitude = magnitude.masked_fill(mask.isinf(), Scalars.Zero);
         }
         var p = scores.softmax(-1);
         var exact = p.matmul(v64);
-        var scoreError = magnitude.amax([-1], keepdim: true) * Gamma(d + 2);
+        var scoreError = magnitude.amax([-1], keepdim: true).mul(Number(Gamma(d + 2)));
         var weightedAbsV = p.matmul(v64.abs());
-        var tolerance = (scoreError * 2 + 2 * Gamma(n + 2) + 16 * U) * weightedAbsV;
-        if (q.dtype == ScalarType.BFloat16) tolerance = tolerance + (exact.abs() + tolerance) * Math.Pow(2, -8);
+        var tolerance = scoreError.mul(Number(2)).add(Number(2 * Gamma(n + 2) + 16 * U), Scalars.One).mul(weightedAbsV);
+        if (q.dtype == ScalarType.BFloat16) tolerance = tolerance.add(exact.abs().add(tolerance, Scalars.One).mul(Number(Math.Pow(2, -8))), Scalars.One);
         return (exact, tolerance, weightedAbsV);
     }
 
     private static double Gamma(double k) => k * U / (1 - k * U);
+
+    /// <summary>A number as a 0-dimensional float64 tensor: arithmetic with it needs no temporary Scalar (see Runtime/Scalars).</summary>
+    private static Tensor Number(double value) => tensor(value, ScalarType.Float64);
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -91,8 +96,8 @@ public class DecodeAttentionTests
                 // torch is within the same bound of the exact value (in bfloat16 it may also round the weights to
                 // bfloat16 before the weighted sum: 2⁻⁸ of the weighted mean of |v|), so the two are within the sum.
                 var torchY = nn.functional.scaled_dot_product_attention(q, k, v, mask);
-                var torchTolerance = tolerance * 2;
-                if (dtype == ScalarType.BFloat16) torchTolerance = torchTolerance + weightedAbsV * Math.Pow(2, -8);
+                var torchTolerance = tolerance.mul(Number(2));
+                if (dtype == ScalarType.BFloat16) torchTolerance = torchTolerance.add(weightedAbsV.mul(Number(Math.Pow(2, -8))), Scalars.One);
                 TensorAssert.WithinElementwise(torchY, y, torchTolerance, what + " vs torch");
             }
         }
@@ -105,12 +110,12 @@ public class DecodeAttentionTests
         using var scope = NewDisposeScope();
         var (q, k, v, _) = Inputs(new Generator(3), ScalarType.Float32, 1, 2, 2, 6, 16, withMask: false);
         var mask = zeros([1, 1, 2, 6]);
-        mask[0, 0, 1] = full(6, double.NegativeInfinity);
+        mask[0, 0, 1].fill_(Scalars.MinusInfinity);
         var y = DecodeAttention.Attend(q, k, v, mask);
         var torchY = nn.functional.scaled_dot_product_attention(q, k, v, mask);
-        Assert.True(torchY[0, TensorIndex.Colon, 1].eq(0).all().item<bool>());
-        Assert.True(y[0, TensorIndex.Colon, 1].eq(0).all().item<bool>());
-        Assert.True(y[0, TensorIndex.Colon, 0].ne(0).all().item<bool>());
+        Assert.True(torchY[0, TensorIndex.Colon, 1].eq(Scalars.Zero).all().item<bool>());
+        Assert.True(y[0, TensorIndex.Colon, 1].eq(Scalars.Zero).all().item<bool>());
+        Assert.True(y[0, TensorIndex.Colon, 0].ne(Scalars.Zero).all().item<bool>());
         Assert.True(y[0, TensorIndex.Colon, 0].allclose(torchY[0, TensorIndex.Colon, 0], rtol: 1e-5, atol: 1e-6));
     }
 
