@@ -98,7 +98,8 @@ internal static unsafe class QuantizedRowDot
     /// <see cref="Dot"/> for four consecutive rows of an int4 weight (<paramref name="rowBytes"/> apart) and one activation
     /// row, with Vector512: each block of x is loaded once for the four rows. Why: in a decode step x is one row and the
     /// kernel's loads of it (8× the bytes of the packed weight, from L2 when x has 16384 columns) were what kept
-    /// dense_4h_to_h at half the speed of dense_h_to_4h, which reads as many weight bytes. Each row's sum runs exactly
+    /// dense_4h_to_h at half the speed of dense_h_to_4h, which reads as many weight bytes. Used only for long rows
+    /// (<see cref="QuantizedMatVec.FourRowMinColumns"/>): when x fits in L1 the one-row loop is faster. Each row's sum runs exactly
     /// as <see cref="Dot512Int4{TValues}"/> and the scalar tail run it (same values, same four chains in the same order),
     /// so the four sums are bit-identical to four <see cref="Dot"/> calls.
     /// </summary>
