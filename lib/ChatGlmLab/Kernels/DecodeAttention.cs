@@ -22,7 +22,7 @@ namespace ChatGlmLab.Kernels;
 public static unsafe class DecodeAttention
 {
     /// <summary>Largest number of query rows (per batch row and head) the kernel takes; prefill keeps torch's attention.</summary>
-    public const int MaxQueryRows = 8;
+    public const int MaxQueryRows = DecodeSizedCall.MaxRows;
 
     /// <summary>
     /// True when this kernel computes the call: CPU tensors of one dtype (float32 or bfloat16), q [b, h, rows ≤

@@ -23,7 +23,7 @@ namespace ChatGlmLab.Kernels;
 public static unsafe class FloatMatVec
 {
     /// <summary>Largest number of activation rows (after flattening leading dims) the kernel takes.</summary>
-    public const int MaxRows = 8;
+    public const int MaxRows = DecodeSizedCall.MaxRows;
 
     /// <summary>
     /// True when this kernel computes the call: CPU, contiguous float32 or bfloat16 tensors of one dtype, a 2-D weight

@@ -26,7 +26,7 @@ namespace ChatGlmLab.Quantization;
 public static unsafe class QuantizedMatVec
 {
     /// <summary>Largest number of activation rows (after flattening leading dims) the fused kernel takes.</summary>
-    public const int MaxRows = 8;
+    public const int MaxRows = DecodeSizedCall.MaxRows;
 
     /// <summary>
     /// From this many columns (32 KB of float32 x, more than L1 holds) one activation row of an int4 weight runs four
