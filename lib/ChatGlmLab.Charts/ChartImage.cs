@@ -15,7 +15,13 @@ public static class ChartImage
     public static string? FindBrowser() =>
         Environment.GetEnvironmentVariable("CHATGLMLAB_CHROMIUM") is { Length: > 0 } configured ? configured : KnownBrowsers.FirstOrDefault(File.Exists);
 
-    public static void Screenshot(string htmlPath, string pngPath, int width = 1000, int height = 1800, string? browser = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// The window a snapshot is taken in unless told otherwise: the comparison report's figure and the page's margins
+    /// (8 px a side), so its legends at the right edge are in the picture.
+    /// </summary>
+    public const int DefaultWidth = ComparisonCharts.ReportWidth + 16, DefaultHeight = ComparisonCharts.ReportHeight + 16;
+
+    public static void Screenshot(string htmlPath, string pngPath, int width = DefaultWidth, int height = DefaultHeight, string? browser = null, TimeSpan? timeout = null)
     {
         browser ??= FindBrowser() ?? throw new FileNotFoundException("no Chromium found (apt-get install chromium, or set CHATGLMLAB_CHROMIUM)");
         if (File.Exists(pngPath)) File.Delete(pngPath);

@@ -22,8 +22,8 @@ public static class ComparisonCharts
             ("BLEU-4", m => m.Generation.Bleu4), ("ROUGE-1", m => m.Generation.Rouge1),
             ("ROUGE-2", m => m.Generation.Rouge2), ("ROUGE-L", m => m.Generation.RougeL),
         ];
-        return new Panel("BLEU-4 and ROUGE of the answers on dev (gold history)", "model", "score (×100)",
-            Chart.Combine(metrics.Select(x => Chart.Column<double, string, string>(runs.Select(x.Value).ToArray(), names, Name: x.Metric)))) { YRange = (0, 100) };
+        return new Panel("BLEU-4 and ROUGE of the answers on dev (gold history)", "model", "score (0–100)",
+            Chart.Combine(metrics.Select(x => Chart.Column<double, string, string>(runs.Select(x.Value).ToArray(), names, Name: x.Metric)))) { YRange = Panel.ScoreRange };
     }
 
     /// <summary>Entity F1 per model: gold history and the cascade for the fine-tuned models, the tagger's spans in both cascade series.</summary>
@@ -40,10 +40,10 @@ public static class ComparisonCharts
             Chart.Column<double, string, string>(Values(m => m.Cascade.Micro.F1 * 100, true).ToArray(), withTagger, Name: "cascade"),
             Chart.Column<double, string, string>(Values(m => m.CascadeGrounded.Micro.F1 * 100, true).ToArray(), withTagger, Name: "cascade, grounded"),
         };
-        return new Panel("Entity F1 on dev (strict spans)", tagger == null ? "model" : Model, "F1 (%)", Chart.Combine(series)) { YRange = (0, 100) };
+        return new Panel("Entity F1 on dev (strict spans)", tagger == null ? "model" : Model, "F1 (%)", Chart.Combine(series)) { YRange = Panel.ScoreRange };
     }
 
-    /// <summary>F1 per entity type (rows) and model (columns), from the grounded cascade (and the tagger's spans); the colour scale is fixed to 0–100.</summary>
+    /// <summary>F1 per entity type (rows) and model (columns), from the grounded cascade (and the tagger's spans); the colour scale is fixed to <see cref="Panel.ScoreRange"/>.</summary>
     public static Panel F1PerTypePanel(IReadOnlyList<MethodResult> runs, TaggerResult? tagger = null)
     {
         var columns = runs.Select(m => (m.Name, PerType: m.CascadeGrounded.PerType)).ToList();
@@ -54,18 +54,43 @@ public static class ComparisonCharts
         var heatmap = Chart.Heatmap<double, string, string, string>(z, X: columns.Select(c => c.Name).ToArray(), Y: types, Name: "F1 (%)", ShowLegend: false);
         foreach (var trace in GenericChart.getTraces(heatmap))
         {
-            trace.SetProperty("zmin", 0.0);
-            trace.SetProperty("zmax", 100.0);
+            trace.SetProperty("zmin", Panel.ScoreRange.Min);
+            trace.SetProperty("zmax", Panel.ScoreRange.Max);
             trace.SetProperty("texttemplate", "%{z:.0f}");   // the value in each cell
             trace.SetProperty("colorbar", new Dictionary<string, object> { ["title"] = new Dictionary<string, object> { ["text"] = "F1 (%)" } });
         }
         return new Panel("Entity F1 per type on dev (cascade, grounded)", tagger == null ? "model" : Model, "entity type", heatmap);
     }
 
-    public static Panel LossCurvesPanel(IReadOnlyList<MethodResult> runs) =>
-        new("Training loss of the fine-tuned models", "fine-tuning step", "train loss (cross-entropy per answer token)",
-            Chart.Combine(runs.Where(m => m.LossHistory.Count > 0).Select(m =>
-                Chart.Line<int, double, string>(m.LossHistory.Select(l => l.Step).ToArray(), m.LossHistory.Select(l => l.Loss).ToArray(), Name: m.Name))));
+    /// <summary>
+    /// Training loss per step of each fine-tuned model, each point the mean of the last steps' losses: the loss of one batch
+    /// jumps by whole units from step to step, and raw lines of models that train alike hide one another. The window is 2%
+    /// of the longest run (the raw losses below 100 steps), the same for all lines, and the title says it.
+    /// </summary>
+    public static Panel LossCurvesPanel(IReadOnlyList<MethodResult> runs)
+    {
+        var trained = runs.Where(m => m.LossHistory.Count > 0).ToList();
+        int longest = trained.Select(m => m.LossHistory.Count).DefaultIfEmpty(0).Max();
+        int window = Math.Max(1, longest / 50);   // 2% of the longest run
+        string title = window == 1 ? "Training loss of the fine-tuned models" : $"Training loss of the fine-tuned models (each point: mean of the last {window} steps)";
+        return new(title, "fine-tuning step", "train loss (cross-entropy per answer token)",
+            Chart.Combine(trained.Select(m =>
+                Chart.Line<int, double, string>(m.LossHistory.Select(l => l.Step).ToArray(), TrailingMean(m.LossHistory.Select(l => l.Loss).ToArray(), window), Name: m.Name))));
+    }
+
+    /// <summary>Each value replaced by the mean of itself and the values before it, up to <paramref name="window"/> in all.</summary>
+    private static double[] TrailingMean(double[] values, int window)
+    {
+        var means = new double[values.Length];
+        double sum = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            sum += values[i];
+            if (i >= window) sum -= values[i - window];
+            means[i] = sum / Math.Min(i + 1, window);
+        }
+        return means;
+    }
 
     public static GenericChart GenerationMetrics(IReadOnlyList<MethodResult> runs) => GenerationMetricsPanel(runs).Alone();
     public static GenericChart EntityF1(IReadOnlyList<MethodResult> runs, TaggerResult? tagger = null) => EntityF1Panel(runs, tagger).Alone();
@@ -77,10 +102,13 @@ public static class ComparisonCharts
     public static GenericChart F1PerType(ComparisonResult r) => F1PerType(r.Methods, r.Tagger);
     public static GenericChart LossCurves(ComparisonResult r) => LossCurves(r.Methods);
 
+    /// <summary>The report figure's size: four panels of <see cref="ReportHeightPerPanel"/>, one above the other.</summary>
+    public const int ReportWidth = 1100, ReportHeightPerPanel = 460, ReportHeight = 4 * ReportHeightPerPanel;
+
     /// <summary>All four panels in one column on one page.</summary>
     public static GenericChart Report(ComparisonResult r) =>
         Panel.Column([GenerationMetricsPanel(r.Methods), EntityF1Panel(r.Methods, r.Tagger), F1PerTypePanel(r.Methods, r.Tagger), LossCurvesPanel(r.Methods)],
-            "LoRA vs P-Tuning v2 vs Freeze vs full: 3-turn NER", width: 1100, heightPerPanel: 460);
+            "LoRA vs P-Tuning v2 vs Freeze vs full: 3-turn NER", ReportWidth, ReportHeightPerPanel);
 
     /// <summary>All charts in one self-contained HTML page (plotly.js embedded, so it renders offline).</summary>
     public static string ReportHtml(ComparisonResult r) => Html.SelfContained(Report(r));

@@ -7,11 +7,20 @@ namespace ChatGlmLab.Charts;
 /// <summary>A chart with what it shows: its title, and the names (with units) of its axes.</summary>
 public sealed record Panel(string Title, string XAxis, string YAxis, GenericChart Figure)
 {
-    /// <summary>The y axis fixed to this range (e.g. 0–100 for scores, so an empty panel still reads as "0 of 100").</summary>
+    /// <summary>
+    /// The scale of every score the kit reports (BLEU and ROUGE ×100 as the toolkit prints them, F1 in %): panels of the
+    /// same metric then compare at a glance, and an empty panel still reads as "0 of 100".
+    /// </summary>
+    public static readonly (double Min, double Max) ScoreRange = (0, 100);
+
+    /// <summary>Size of a panel shown alone (a notebook cell): Plotly's default 600 × 600 leaves the plot narrow once the legend is beside it.</summary>
+    public const int AloneWidth = 900, AloneHeight = 520;
+
+    /// <summary>The y axis fixed to this range (e.g. <see cref="ScoreRange"/>).</summary>
     public (double Min, double Max)? YRange { get; init; }
 
     /// <summary>The panel as a chart of its own: titled, both axes named.</summary>
-    public GenericChart Alone() => Labelled(Figure).Titled(Title);
+    public GenericChart Alone() => Labelled(Figure).WithSize(AloneWidth, AloneHeight).Titled(Title);
 
     private GenericChart Labelled(GenericChart chart)
     {
@@ -29,7 +38,9 @@ public sealed record Panel(string Title, string XAxis, string YAxis, GenericChar
     {
         const double gap = 0.3;   // of a row's height: room for the next panel's title and this one's x-axis name
         int n = panels.Count;
-        var grid = Chart.Grid(panels.Select(p => p.Labelled(p.Figure)), n, 1, SubPlotTitles: panels.Select(p => p.Title).ToArray(), YGap: gap)
+        // Plotly draws subplot titles smaller than axis names; a panel's title is what a reader looks for first.
+        var titleFont = Font.init(null, 16.0, null);
+        var grid = Chart.Grid(panels.Select(p => p.Labelled(p.Figure)), n, 1, SubPlotTitles: panels.Select(p => p.Title).ToArray(), SubPlotTitleFont: titleFont, YGap: gap)
             .WithSize(width, heightPerPanel * n).Titled(title);
         var layout = GenericChart.getLayout(grid);
         layout.SetProperty("showlegend", true);   // with several legends plotly.js otherwise leaves the first one out

@@ -8,15 +8,13 @@ public static class PngCommand
     /// <summary>The named arguments; the page and the PNG come first, without names.</summary>
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("png")
-            .With("width", typeof(int), "viewport width in pixels", DefaultWidth)
-            .With("height", typeof(int), "viewport height in pixels", DefaultHeight);
-
-    private const int DefaultWidth = 1000, DefaultHeight = 1800;
+            .With("width", typeof(int), "viewport width in pixels", ChartImage.DefaultWidth)
+            .With("height", typeof(int), "viewport height in pixels", ChartImage.DefaultHeight);
 
     public static int Run(string[] args, CliContext context)
     {
         var positional = new List<string>();
-        int width = DefaultWidth, height = DefaultHeight;
+        int width = ChartImage.DefaultWidth, height = ChartImage.DefaultHeight;
         for (int i = 0; i < args.Length; i++)
         {
             int Value() => i + 1 < args.Length && int.TryParse(args[++i], out int v) && v > 0 ? v : throw new CliUsageException($"{args[i - 1]} needs a positive number");

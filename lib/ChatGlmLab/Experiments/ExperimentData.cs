@@ -23,7 +23,7 @@ public sealed record ExperimentData
     public required IReadOnlyList<NerExample> AllTrain { get; init; }
     public required IReadOnlyList<NerExample> TrainExamples { get; init; }
     public required IReadOnlyList<NerExample> DevExamples { get; init; }
-    /// <summary>The train sentences' 3-turn records (what the methods are fine-tuned on).</summary>
+    /// <summary>The train sentences' 3-turn records the methods are fine-tuned on (<see cref="FinetuneRecipe.RecordsToTrain"/>).</summary>
     public required IReadOnlyList<InstructionRecord> TrainRecords { get; init; }
     /// <summary>The dev sentences' 3-turn records with their sentence index (gold-history evaluation).</summary>
     public required IReadOnlyList<NerInstructionRecord> DevRecords { get; init; }
@@ -44,13 +44,14 @@ public sealed record ExperimentData
         log ??= _ => { };
         Directory.CreateDirectory(options.OutputDir);
         var builder = new NerInstructionBuilder(options.Instructions);
-        var (allTrain, trainExamples, trainRecords) = ReadTrain(options, builder);
+        var (allTrain, trainExamples, allRecords) = ReadTrain(options, builder);
+        var trainRecords = options.Finetune.RecordsToTrain(allRecords, options.Seed);
         var devExamples = Take(NerCorpusFormat.Read(Path.Combine(options.DataDir, options.DevFile), options.CorpusFormat).Items, options.DevSentences);
         var devRecords = builder.BuildAll(devExamples).ToList();
-        log($"data: {trainExamples.Count} train sentences → {trainRecords.Count} records; {devExamples.Count} dev sentences → {devRecords.Count} records");
+        log($"data: {trainExamples.Count} train sentences → {allRecords.Count} records, {trainRecords.Count} fine-tuned on; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
         string baseDir = options.ModelNameOrPath
-            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), trainRecords,
+            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), Records(allRecords),
                 options.Instructions, log, options.ShippedBaseModelFolder());
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         return new ExperimentData
@@ -81,16 +82,20 @@ public sealed record ExperimentData
 
     private static (IReadOnlyList<string> Text, IReadOnlyList<InstructionRecord> Records) BaseModelInputs(CompareOptions options)
     {
-        var (allTrain, _, trainRecords) = ReadTrain(options, new NerInstructionBuilder(options.Instructions));
-        return (BaseModelText(options, allTrain), trainRecords);
+        var (allTrain, _, records) = ReadTrain(options, new NerInstructionBuilder(options.Instructions));
+        return (BaseModelText(options, allTrain), Records(records));
     }
 
-    private static (IReadOnlyList<NerExample> All, IReadOnlyList<NerExample> Used, List<InstructionRecord> Records) ReadTrain(CompareOptions options, NerInstructionBuilder builder)
+    /// <summary>Every train sentence, those used, and all their 3-turn records (the base model's glossary samples these
+    /// whatever share the fine-tuning takes, so its key does not depend on the fine-tuning recipe).</summary>
+    private static (IReadOnlyList<NerExample> All, IReadOnlyList<NerExample> Used, List<NerInstructionRecord> Records) ReadTrain(CompareOptions options, NerInstructionBuilder builder)
     {
         var all = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
         var used = Take(all, options.TrainSentences);
-        return (all, used, builder.BuildAll(used).Select(r => r.Record).ToList());
+        return (all, used, builder.BuildAll(used).ToList());
     }
+
+    private static List<InstructionRecord> Records(IEnumerable<NerInstructionRecord> records) => records.Select(r => r.Record).ToList();
 
     /// <summary>The base model in the options' compute type (bf16 when <see cref="FinetuneRecipe.Bf16"/>), or float32 for training (fp32 master weights).</summary>
     public ChatGlmForConditionalGeneration LoadBase(bool forTraining = false) =>

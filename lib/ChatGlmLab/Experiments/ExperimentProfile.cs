@@ -41,7 +41,8 @@ public static class ExperimentProfile
                 ModelNameOrPath = string.IsNullOrWhiteSpace(modelNameOrPath)
                     ? throw new ArgumentException("profile chatglm-6b needs the checkpoint directory (model_name_or_path)")
                     : modelNameOrPath,
-                TrainSentences = 0, DevSentences = 0,   // a real model on a GPU: all the data
+                TrainSentences = 0, DevSentences = 0,   // a real model on a GPU: all the data,
+                Finetune = new FinetuneRecipe { Turns = new TurnMix(1, 1, 1) },   // as the seed's files have it (the quarter of the position records is for the small CPU model)
             },
             Cluener => CluenerOptions(cluenerDir),
             _ => throw new ArgumentException($"unknown profile '{profile}'; valid: {string.Join(", ", Names)}"),
@@ -54,17 +55,16 @@ public static class ExperimentProfile
     }
 
     /// <summary>
-    /// A few-minute profile for tests: the default model with fewer sentences and steps, same pipeline (a smaller model
-    /// trained this briefly leaves the adapters no better than the base model, which would test nothing).
+    /// A few-minute profile for tests: the default's data and shipped base model (the same train sentences, so the same
+    /// key) with fewer fine-tuning steps and tagger passes, same pipeline (a smaller model trained this briefly leaves
+    /// the adapters no better than the base model, which would test nothing).
     /// </summary>
     private static CompareOptions ReducedOptions()
     {
         var defaults = new CompareOptions();
         return defaults with
         {
-            TrainSentences = 120,
-            BaseModel = defaults.BaseModel with { Steps = 600, GeneratorSentences = 4000 },   // pretrained in the test, not shipped
-            Finetune = defaults.Finetune with { Steps = 300 },
+            Finetune = defaults.Finetune with { Steps = 600 },
             Tagger = defaults.Tagger with { Epochs = 10 },
             Generation = new GenerationOptions { MaxNewTokens = 24 },   // the NER answers are short
         };
@@ -80,7 +80,7 @@ public static class ExperimentProfile
         return reduced with
         {
             TrainSentences = 40, DevSentences = 4,
-            BaseModel = reduced.BaseModel with { HiddenSize = 64, NumLayers = 2, NumHeads = 2, InnerHiddenSize = 256, Steps = 120, BatchSize = 16 },
+            BaseModel = reduced.BaseModel with { HiddenSize = 64, NumLayers = 2, NumHeads = 2, InnerHiddenSize = 256, Steps = 120, BatchSize = 16, GeneratorSentences = 4000 },
             Finetune = reduced.Finetune with { Steps = 24, BatchSize = 4 },
             Tagger = reduced.Tagger with { Epochs = 20, BatchSize = 4, EmbeddingSize = 32, HiddenSize = 32 },   // 40 sentences: small batches, or too few updates
             Generation = new GenerationOptions { MaxNewTokens = 16 },

@@ -16,4 +16,6 @@ public sealed record PretrainingCurriculum
     public int MaxCueAnswerLength { get; init; } = 5;
     /// <summary>Longest piece whose position ("s-e") is asked.</summary>
     public int MaxLocatedLength { get; init; } = 5;
+    /// <summary>Three-round conversations per sentence (its words; those holding a quoted character; where one is), each two records.</summary>
+    public int Conversations { get; init; } = 1;
 }

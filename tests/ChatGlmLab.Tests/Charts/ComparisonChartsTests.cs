@@ -1,58 +1,92 @@
 using System.Text.Json;
 using ChatGlmLab.Charts;
+using ChatGlmLab.Experiments;
 using ChatGlmLab.Tests.Experiments;
+using ChatGlmLab.Training;
 
 namespace ChatGlmLab.Tests.Charts;
 
-/// <summary>The report page's figure says what each panel shows, and keeps each legend and the colour bar beside their own panel.</summary>
+/// <summary>The comparison's charts say what each panel shows, and keep each legend and the colour bar beside their own panel.</summary>
 public sealed class ComparisonChartsTests
 {
     [Fact]
-    public void EveryPanelIsTitledAndLabelledWithItsOwnLegendBesideIt()
+    public void EveryPanelIsTitledAndBothItsAxesNamed()
     {
-        var (data, layout) = Figure(ComparisonCharts.ReportHtml(SampleComparison.Create()));
+        var r = SampleComparison.Create();
+        var report = ChartFigure.Parse(ComparisonCharts.ReportHtml(r));
+        report.AssertEveryPanelNamed(4);
+        Assert.Contains("Entity F1 on dev (strict spans)", report.PanelTitles);
+        foreach (var alone in new[] { ComparisonCharts.GenerationMetrics(r), ComparisonCharts.EntityF1(r), ComparisonCharts.F1PerType(r), ComparisonCharts.LossCurves(r) })
+            ChartFigure.Of(alone).AssertNamed();
+        // Scores on one scale: BLEU/ROUGE ×100 and F1 in %, both fixed to 0–100, the heatmap's colours too.
+        Assert.Equal(Panel.ScoreRange, report.YRange(1));
+        Assert.Equal(Panel.ScoreRange, report.YRange(2));
+        var heatmap = report.Traces.Single(t => t.GetProperty("type").GetString() == "heatmap");
+        Assert.Equal(Panel.ScoreRange, (heatmap.GetProperty("zmin").GetDouble(), heatmap.GetProperty("zmax").GetDouble()));
+    }
 
-        var titles = layout.GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("text").GetString()).ToList();
-        Assert.Equal(4, titles.Count);
-        Assert.Contains("Entity F1 on dev (strict spans)", titles);
-        for (int i = 1; i <= 4; i++)
-        {
-            string suffix = i == 1 ? "" : i.ToString();
-            Assert.False(string.IsNullOrEmpty(layout.GetProperty("xaxis" + suffix).GetProperty("title").GetProperty("text").GetString()), $"x axis {i} has no name");
-            Assert.False(string.IsNullOrEmpty(layout.GetProperty("yaxis" + suffix).GetProperty("title").GetProperty("text").GetString()), $"y axis {i} has no name");
-        }
+    [Fact]
+    public void EachPanelsLegendAndTheColourBarSitBesideTheirOwnRowWithoutOverlapping()
+    {
+        var report = ChartFigure.Parse(ComparisonCharts.ReportHtml(SampleComparison.Create()));
+        var layout = report.Layout;
         Assert.True(layout.GetProperty("showlegend").GetBoolean());
 
-        // Each panel's traces go to the legend beside that panel; legends and the colour bar sit at different heights, top down.
-        var traces = data.EnumerateArray().ToList();
-        foreach (var trace in traces)
+        // Each panel's traces go to the legend beside that panel.
+        foreach (var trace in report.Traces)
         {
             string axis = trace.GetProperty("xaxis").GetString()!;   // x, x2, x3, x4
-            string panel = axis == "x" ? "" : axis[1..];
-            Assert.Equal("legend" + panel, trace.GetProperty("legend").GetString());
+            Assert.Equal("legend" + (axis == "x" ? "" : axis[1..]), trace.GetProperty("legend").GetString());
         }
-        double Y(string legend) => layout.GetProperty(legend).GetProperty("y").GetDouble();
-        var heatmap = traces.Single(t => t.GetProperty("type").GetString() == "heatmap");
-        var bar = heatmap.GetProperty("colorbar");
-        double barTop = bar.GetProperty("y").GetDouble() + bar.GetProperty("len").GetDouble() / 2;
-        double barBottom = barTop - bar.GetProperty("len").GetDouble();
-        Assert.True(Y("legend") > Y("legend2") && Y("legend2") > barTop && barBottom > Y("legend4"),
-            $"legends at {Y("legend")}, {Y("legend2")}, {Y("legend4")}; colour bar {barBottom}–{barTop}");
-        Assert.Equal("F1 (%)", bar.GetProperty("title").GetProperty("text").GetString());
 
-        // The tagger is a column of the entity panels, not of the generation metrics (it generates no text).
-        Assert.Contains("tagger (BiLSTM-CRF)", traces.Single(t => t.GetProperty("name").GetString() == "cascade, grounded").GetProperty("x").EnumerateArray().Select(x => x.GetString()));
-        Assert.DoesNotContain("tagger (BiLSTM-CRF)", traces.Single(t => t.GetProperty("name").GetString() == "BLEU-4").GetProperty("x").EnumerateArray().Select(x => x.GetString()));
-    }
-
-    /// <summary>The data and layout Plotly.NET wrote into the page.</summary>
-    private static (JsonElement Data, JsonElement Layout) Figure(string html)
-    {
-        static JsonElement Json(string html, string start, string end)
+        // Legends and the colour bar share the column right of the plots, so their heights on the page must not meet.
+        // A legend hangs down from its y by one line per entry (plotly.js draws ~20 px at the default font; 24 counted).
+        double plotHeight = layout.GetProperty("height").GetDouble() - 180;   // plotly.js's default top and bottom margins, and then some
+        var spans = new List<(string What, double Bottom, double Top)>();
+        foreach (var legend in new[] { "legend", "legend2", "legend4" })
         {
-            int i = html.IndexOf(start, StringComparison.Ordinal) + start.Length;
-            return JsonDocument.Parse(html[i..html.IndexOf(end, i, StringComparison.Ordinal)].Trim().TrimEnd(';')).RootElement;
+            int entries = report.Traces.Count(t => t.GetProperty("legend").GetString() == legend && ShowsInLegend(t));
+            double top = layout.GetProperty(legend).GetProperty("y").GetDouble();
+            Assert.Equal("top", layout.GetProperty(legend).GetProperty("yanchor").GetString());
+            spans.Add((legend, top - entries * 24 / plotHeight, top));
         }
-        return (Json(html, "var data = ", "var layout"), Json(html, "var layout = ", "var config"));
+        var bar = report.Traces.Single(t => t.GetProperty("type").GetString() == "heatmap").GetProperty("colorbar");
+        double middle = bar.GetProperty("y").GetDouble(), length = bar.GetProperty("len").GetDouble();
+        spans.Add(("colour bar", middle - length / 2, middle + length / 2));
+        Assert.Equal("F1 (%)", bar.GetProperty("title").GetProperty("text").GetString());
+        var ordered = spans.OrderByDescending(s => s.Top).ToList();
+        for (int i = 1; i < ordered.Count; i++)
+            Assert.True(ordered[i].Top < ordered[i - 1].Bottom, $"{ordered[i - 1].What} ({ordered[i - 1].Bottom:F3}–{ordered[i - 1].Top:F3}) meets {ordered[i].What} ({ordered[i].Bottom:F3}–{ordered[i].Top:F3})");
+        Assert.Equal(["legend", "legend2", "colour bar", "legend4"], ordered.Select(s => s.What));   // in the panels' order, top down
     }
+
+    [Fact]
+    public void TheTaggerIsAColumnOfTheEntityPanelsOnly()
+    {
+        var traces = ChartFigure.Parse(ComparisonCharts.ReportHtml(SampleComparison.Create())).Traces;
+        // The tagger generates no text: no BLEU/ROUGE column.
+        Assert.Contains("tagger (BiLSTM-CRF)", Names(traces.Single(t => t.GetProperty("name").GetString() == "cascade, grounded"), "x"));
+        Assert.DoesNotContain("tagger (BiLSTM-CRF)", Names(traces.Single(t => t.GetProperty("name").GetString() == "BLEU-4"), "x"));
+        Assert.Contains("tagger (BiLSTM-CRF)", Names(traces.Single(t => t.GetProperty("type").GetString() == "heatmap"), "x"));
+    }
+
+    [Fact]
+    public void LongLossCurvesShowTrailingMeansAndTheTitleSaysOverHowManySteps()
+    {
+        var r = SampleComparison.Create();
+        // 200 steps alternating 1 and 3: a window of 200 / 50 = 4 steps averages every point after the first three to 2.
+        var run = r.Methods[1] with { LossHistory = [.. Enumerable.Range(1, 200).Select(s => new StepLoss(s, s % 2 == 0 ? 3 : 1, 1e-3))] };
+        var figure = ChartFigure.Of(ComparisonCharts.LossCurves([r.Methods[0], run]));
+
+        Assert.Contains("mean of the last 4 steps", figure.Title);
+        var y = figure.Traces.Single().GetProperty("y").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        Assert.Equal([1.0, 2.0, 5.0 / 3], y.Take(3));
+        Assert.All(y.Skip(3), v => Assert.Equal(2.0, v, 1e-12));
+        // Short runs (the tiny profile's 24 steps) are drawn as they are.
+        Assert.DoesNotContain("mean", ChartFigure.Of(ComparisonCharts.LossCurves(r.Methods)).Title);
+    }
+
+    private static bool ShowsInLegend(JsonElement trace) => !trace.TryGetProperty("showlegend", out var show) || show.GetBoolean();
+
+    private static IEnumerable<string?> Names(JsonElement trace, string axis) => trace.GetProperty(axis).EnumerateArray().Select(x => x.GetString());
 }

@@ -178,6 +178,16 @@ public sealed class CliDataScoreAndPretrainTests : IDisposable
         Assert.Contains(manifest.Key, run.Stdout);
         Assert.Empty(Directory.GetDirectories(_root, "tiny-base.building-*"));
 
+        // In compare's cache folder under its key, the model is what compare takes: nothing is built again.
+        string cache = Path.Combine(_root, "cache");
+        Directory.CreateDirectory(cache);
+        Directory.Move(output, Path.Combine(cache, manifest.Key));
+        var log = new List<string>();
+        var prepared = ExperimentData.Prepare(options with { BaseModelCacheDir = cache }, log.Add);
+        Assert.Equal(Path.Combine(cache, manifest.Key), prepared.BaseModelDir);
+        Assert.Contains(log, line => line.StartsWith("base model: cached at", StringComparison.Ordinal));
+        Directory.Move(Path.Combine(cache, manifest.Key), output);
+
         var both = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Tiny, "--corpus", "x.txt", "--output_dir", Path.Combine(_root, "b"));
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("not both", both.Stderr);

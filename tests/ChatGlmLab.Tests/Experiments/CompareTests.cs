@@ -51,10 +51,7 @@ public sealed class CompareTests : IDisposable
         Assert.Contains("LoRA vs P-Tuning v2", html);
         Assert.Contains("p_tuning", html);                                 // the methods' data is in the figure
 
-        // A second run reuses the cached base model.
-        var second = new StringWriter();
-        Assert.Equal(0, CliApp.Run(["compare", "--profile", "reduced", "--output_dir", _dir, "--dataset_dir", Path.Combine(Paths.RepoRoot, "data"), "--max_steps", "2"],
-            TextReader.Null, second, new StringWriter()));
-        Assert.Contains("base model: cached", second.ToString());
+        // The profile fine-tunes the kit's shipped base model: nothing is pretrained in the test.
+        Assert.Contains("base model: the one shipped with the kit", stdout.ToString());
     }
 }

@@ -16,9 +16,10 @@ public class PretrainingTasksTests
     public void EveryAnswerFollowsFromItsPromptAndNeverUsesTheNerFormat()
     {
         var records = PretrainingTasks.Build(Sentences, ["你现在是一个命名实体识别模型"], seed: 3);
-        Assert.Equal(records, PretrainingTasks.Build(Sentences, ["你现在是一个命名实体识别模型"], seed: 3));   // deterministic
+        var again = PretrainingTasks.Build(Sentences, ["你现在是一个命名实体识别模型"], seed: 3);
+        Assert.True(records.Count == again.Count && records.Zip(again).All(p => p.First.SameAs(p.Second)));   // deterministic
         int repeats = 0, scrambled = 0, cues = 0, locates = 0;
-        foreach (var r in records)
+        foreach (var r in records.Where(r => r.History.Count == 0))
         {
             Assert.DoesNotContain("起始位置", r.Output);
             if (r.Instruction == PretrainingTasks.RepeatInstruction)
@@ -57,5 +58,36 @@ public class PretrainingTasksTests
         Assert.Equal(2 * Sentences.Length, scrambled);
         Assert.InRange(cues, 1, 2 * Sentences.Length);
         Assert.Equal(Sentences.Length, locates);
+    }
+
+    [Fact]
+    public void ConversationsAskAboutTheQuotedCharacterAndLocateAWordTheLastRoundAnswered()
+    {
+        var records = PretrainingTasks.Build(Sentences, [], seed: 5).Where(r => r.History.Count > 0).ToList();
+        Assert.Equal(2 * Sentences.Length, records.Count);   // every sentence has words: one conversation, a record per later round
+        foreach (var r in records)
+        {
+            Assert.Contains(r.Input, Sentences);
+            var (listQuery, listAnswer) = r.History[0];
+            Assert.Equal(PretrainingTasks.WordsInstruction + PretrainingTasks.HistoryTextMarker + r.Input, listQuery);
+            var words = listAnswer.Split('$');
+            Assert.Equal(r.Input.Where(char.IsLetterOrDigit), string.Concat(words).Where(char.IsLetterOrDigit));   // the sentence's words, in order
+            if (r.History.Count == 1)
+            {
+                var key = Regex.Match(r.Instruction, "^请写出下面句子中含有'(.)'字的词，用'\\$'分割$");
+                Assert.True(key.Success, r.Instruction);
+                Assert.Equal(words.Where(w => w.Contains(key.Groups[1].Value)), r.Output.Split('$'));
+            }
+            else
+            {
+                Assert.Equal(2, r.History.Count);
+                var located = Regex.Match(r.Instruction, "^请找出'(.+)'在下面句子中的位置：$").Groups[1].Value;
+                Assert.Contains(located, r.History[1].Response.Split('$'));
+                var span = r.Output.Split('-').Select(int.Parse).ToArray();
+                Assert.Equal(r.Input.IndexOf(located, StringComparison.Ordinal), span[0]);
+                Assert.Equal(located, r.Input[span[0]..span[1]]);
+            }
+            Assert.DoesNotContain("实体", r.Instruction + string.Concat(r.History.Select(h => h.Query)));   // nothing of the NER task
+        }
     }
 }

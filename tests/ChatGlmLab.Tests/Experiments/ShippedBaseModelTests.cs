@@ -30,6 +30,14 @@ public sealed class ShippedBaseModelTests
         Assert.Equal(ExperimentData.BaseModelKey(options), manifest.Key);
     }
 
+    /// <summary>The test profile fine-tunes the same model (its key is the default's), so CompareTests measures the shipped one.</summary>
+    [Fact]
+    public void TheReducedProfileUsesItToo()
+    {
+        var reduced = ExperimentProfile.Options(ExperimentProfile.Reduced, Path.Combine(Path.GetTempPath(), "unused"), Path.Combine(Paths.RepoRoot, "data"));
+        Assert.Equal(BaseModelManifest.Read(ShippedDir)!.Key, ExperimentData.BaseModelKey(reduced));
+    }
+
     [Fact]
     public void ItsWeightsAreTheFileTheManifestHashes()
     {

@@ -9,7 +9,38 @@ public static class NotebookFiles
 {
     public static string Folder => Path.Combine(Paths.RepoRoot, "notebooks");
 
-    public static IEnumerable<string> All() => Directory.EnumerateFiles(Folder, "*.ipynb").Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
+    /// <summary>The committed notebooks (not the hidden tiny-profile copies <see cref="TinyProfileCopy"/> writes).</summary>
+    public static IEnumerable<string> All() =>
+        Directory.EnumerateFiles(Folder, "*.ipynb").Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal)!;
+
+    /// <summary>
+    /// The parameters that run <paramref name="notebook"/> in the tiny profile whatever its committed default is (notebook 5
+    /// starts with the main job's profile, minutes of training); none for a notebook without a profile (notebook 1).
+    /// </summary>
+    public static string[] TinyProfile(NotebookFile notebook)
+    {
+        var parameters = notebook.Cells.SingleOrDefault(c => c.HasTag(NotebookRunner.ParametersTag))
+            ?? throw new InvalidOperationException($"{notebook.Name}: no cell tagged '{NotebookRunner.ParametersTag}'");
+        return parameters.Source.Contains("var profile", StringComparison.Ordinal) ? ["profile = \"tiny\";"] : [];
+    }
+
+    /// <summary>
+    /// For tools that run a notebook file as it is (jupyter nbconvert): a hidden copy beside it with the tiny profile injected
+    /// after its parameters cell, as papermill injects parameters (beside it, so its relative paths hold); the notebook
+    /// itself when it has no profile. The caller deletes the copy.
+    /// </summary>
+    public static string TinyProfileCopy(string name)
+    {
+        string path = Path.Combine(Folder, name);
+        var notebook = NotebookFile.Read(path);
+        var tiny = TinyProfile(notebook);
+        if (tiny.Length == 0) return path;
+        int parameters = notebook.Cells.Single(c => c.HasTag(NotebookRunner.ParametersTag)).Number;
+        notebook.InsertCodeCell(parameters, string.Join("\n", tiny), NotebookRunner.InjectedParametersTag);
+        string copy = Path.Combine(Folder, "." + Path.GetFileNameWithoutExtension(name) + ".tiny.ipynb");
+        notebook.Write(copy);
+        return copy;
+    }
 
     public static TheoryData<string> Names()
     {

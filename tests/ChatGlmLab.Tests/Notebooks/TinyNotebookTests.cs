@@ -17,10 +17,9 @@ public sealed class TinyNotebookTests
     {
         string path = Path.Combine(NotebookFiles.Folder, name);
         var notebook = NotebookFile.Read(path);
-        var parameters = notebook.Cells.SingleOrDefault(c => c.HasTag(NotebookRunner.ParametersTag));
-        Assert.True(parameters != null, $"{name}: no cell tagged '{NotebookRunner.ParametersTag}'");
+        Assert.True(notebook.Cells.Any(c => c.HasTag(NotebookRunner.ParametersTag)), $"{name}: no cell tagged '{NotebookRunner.ParametersTag}'");
         // The tiny profile whatever the committed default is (notebook 1 has no model, hence no profile).
-        string[] tiny = parameters.Source.Contains("var profile", StringComparison.Ordinal) ? ["profile = \"tiny\";"] : [];
+        string[] tiny = NotebookFiles.TinyProfile(notebook);
 
         var run = NotebookRunner.Run(path, new NotebookRunOptions { Parameters = tiny });
 
