@@ -41,7 +41,7 @@ public static class ExperimentProfile
                 ModelNameOrPath = string.IsNullOrWhiteSpace(modelNameOrPath)
                     ? throw new ArgumentException("profile chatglm-6b needs the checkpoint directory (model_name_or_path)")
                     : modelNameOrPath,
-                TrainSentences = 0, DevSentences = 0,   // a real model on a GPU: all the data,
+                TrainSentences = 0, DevSentences = 0,   // a real model on a GPU: all the data
                 Finetune = new FinetuneRecipe { Turns = new TurnMix(1, 1, 1) },   // as the seed's files have it (the quarter of the position records is for the small CPU model)
             },
             Cluener => CluenerOptions(cluenerDir),
