@@ -53,6 +53,18 @@ public static class NotebookRunner
     public const string InjectedParametersTag = "injected-parameters";
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
+    /// <summary>
+    /// Puts <paramref name="parameters"/> (C# statements) in a cell of their own after the cell tagged
+    /// <see cref="ParametersTag"/>, as papermill injects parameters; nothing when there are none.
+    /// </summary>
+    public static void InjectParameters(NotebookFile notebook, IReadOnlyList<string> parameters)
+    {
+        if (parameters.Count == 0) return;
+        var parametersCell = notebook.Cells.FirstOrDefault(c => c.HasTag(ParametersTag))
+            ?? throw new InvalidOperationException($"{notebook.Name}: parameters were given but no cell is tagged '{ParametersTag}'");
+        notebook.InsertCodeCell(parametersCell.Number, string.Join("\n", parameters), InjectedParametersTag);
+    }
+
     public static NotebookRun Run(string path, NotebookRunOptions? options = null) => RunAsync(path, options).GetAwaiter().GetResult();
 
     public static async Task<NotebookRun> RunAsync(string path, NotebookRunOptions? options = null)
@@ -60,12 +72,7 @@ public static class NotebookRunner
         options ??= new NotebookRunOptions();
         path = Path.GetFullPath(path);
         var notebook = NotebookFile.Read(path);
-        if (options.Parameters.Count > 0)
-        {
-            var parametersCell = notebook.Cells.FirstOrDefault(c => c.HasTag(ParametersTag))
-                ?? throw new InvalidOperationException($"{notebook.Name}: parameters were given but no cell is tagged '{ParametersTag}'");
-            notebook.InsertCodeCell(parametersCell.Number, string.Join("\n", options.Parameters), InjectedParametersTag);
-        }
+        InjectParameters(notebook, options.Parameters);
         notebook.ClearOutputs();
         var cells = notebook.Cells;
         var foreign = cells.FirstOrDefault(c => c.IsCode && c.KernelName is not ("csharp" or "C#"));

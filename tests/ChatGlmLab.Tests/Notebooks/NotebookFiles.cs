@@ -35,8 +35,7 @@ public static class NotebookFiles
         var notebook = NotebookFile.Read(path);
         var tiny = TinyProfile(notebook);
         if (tiny.Length == 0) return path;
-        int parameters = notebook.Cells.Single(c => c.HasTag(NotebookRunner.ParametersTag)).Number;
-        notebook.InsertCodeCell(parameters, string.Join("\n", tiny), NotebookRunner.InjectedParametersTag);
+        NotebookRunner.InjectParameters(notebook, tiny);
         string copy = Path.Combine(Folder, "." + Path.GetFileNameWithoutExtension(name) + ".tiny.ipynb");
         notebook.Write(copy);
         return copy;
