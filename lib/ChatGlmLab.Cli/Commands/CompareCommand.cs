@@ -6,8 +6,8 @@ namespace ChatGlmLab.Cli.Commands;
 /// The main job: the LoRA vs P-Tuning v2 vs Freeze vs full comparison (see <see cref="Comparison"/>),
 /// printed in the seed's table layout and written as results.json, report.md and report.html.
 /// Arguments: --profile tiny|reduced|default|chatglm-6b|cluener (<see cref="ExperimentProfile"/>, shared with the notebooks), --output_dir,
-/// --dataset_dir, --cluener_dir (the cluener profile's data), --model_name_or_path, --max_steps, --seed, --device,
-/// --tagger_epochs and --tagger_max_seconds (the reference tagger's budget; 0 epochs leaves it out); anything else is refused with the valid names.
+/// --dataset_dir, --cluener_dir (the cluener profile's data), --model_name_or_path, --max_steps, --seed or --seeds (a run per
+/// seed and their mean ± sd, <see cref="SeedSpread"/>), --device, --tagger_epochs and --tagger_max_seconds (the reference tagger's budget; 0 epochs leaves it out); anything else is refused with the valid names.
 /// </summary>
 public static class CompareCommand
 {
@@ -18,7 +18,8 @@ public static class CompareCommand
             .With("dataset_dir", typeof(string), "folder with dataset_info.json and the maintenance datasets", "data")
             .With("model_name_or_path", typeof(string), "the base model (default: the profile's; small ones are pretrained and cached)")
             .With("max_steps", typeof(int), "training steps per method (default: the profile's)")
-            .With("seed", typeof(int), "seed of every run (default: the profile's; a new seed also pretrains a new small base model)")
+            .With("seed", typeof(int), "seed of the fine-tuning runs and the tagger (default: the profile's; the small base model keeps its own)")
+            .With("seeds", typeof(string), "several seeds, comma-separated (e.g. 42,43,44): the comparison once per seed in output_dir/seed-N, and their mean ± sd in spread.md")
             .With("device", typeof(string), "cpu or cuda (default: the profile's)")
             .With("cluener_dir", typeof(string), "the cluener profile's data: a folder with CLUENER2020's train.json and dev.json")
             .With("tagger_epochs", typeof(int), "passes of the reference tagger (BiLSTM-CRF) over the train sentences; 0 leaves it out (default: the profile's)")
@@ -39,11 +40,22 @@ public static class CompareCommand
             throw new CliUsageException(e.Message);   // a profile without its data is a usage error
         }
         if (given.GetInt("max_steps") is int steps) options = options with { Finetune = options.Finetune with { Steps = steps } };
-        if (given.GetInt("seed") is int seed) options = options with { Seed = seed };   // a new seed also pretrains a new small base model
+        if (given.GetInt("seed") is int seed) options = options with { Seed = seed };
+        var seeds = Seeds(given);
         if (given.Get("device") is string device) options = options with { Device = device };
         if (given.GetInt("tagger_epochs") is int epochs) options = options with { Tagger = options.Tagger with { Epochs = epochs } };
         if (given.GetDouble("tagger_max_seconds") is double seconds) options = options with { Tagger = options.Tagger with { MaxSeconds = seconds } };
-        var result = Comparison.Run(options, line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));
+        Action<string> log = line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+        if (seeds != null)
+        {
+            var spread = SeedSpread.Run(options, seeds, log);
+            context.Stdout.WriteLine();
+            context.Stdout.Write(SeedSpread.Markdown(spread));
+            context.Stdout.WriteLine();
+            context.Stdout.WriteLine($"spread: {Path.GetFullPath(Path.Combine(output, SeedSpread.ReportFile))} (each seed's report in {Path.GetFullPath(output)}/seed-N)");
+            return CliApp.Ok;
+        }
+        var result = Comparison.Run(options, log);
         context.Stdout.WriteLine();
         context.Stdout.Write(ComparisonReport.PlainTable(result));
         context.Stdout.WriteLine();
@@ -51,5 +63,21 @@ public static class CompareCommand
         context.Stdout.WriteLine($"report:  {Path.GetFullPath(Path.Combine(output, "report.md"))}");
         context.Stdout.WriteLine($"charts:  {Path.GetFullPath(ChatGlmLab.Charts.ComparisonCharts.WriteReport(result, output))}");
         return CliApp.Ok;
+    }
+
+    /// <summary>--seeds as a list (null when not given); a seed that is not an integer, a repeated one or --seed beside it is a usage error.</summary>
+    private static IReadOnlyList<int>? Seeds(ParsedArguments given)
+    {
+        if (given.Get("seeds") is not string list) return null;
+        if (given.IsGiven("seed")) throw new CliUsageException("give either --seed (one run) or --seeds (a run per seed), not both");
+        var seeds = new List<int>();
+        foreach (var item in list.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(item, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int seed))
+                throw new CliUsageException($"--seeds {list}: '{item}' is not an integer; give seeds separated by commas, e.g. 42,43,44");
+            if (seeds.Contains(seed)) throw new CliUsageException($"--seeds {list}: {seed} is given twice; each seed is one run");
+            seeds.Add(seed);
+        }
+        return seeds;
     }
 }

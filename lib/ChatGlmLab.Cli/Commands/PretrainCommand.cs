@@ -104,7 +104,7 @@ public static class PretrainCommand
         return CliApp.Ok;
     }
 
-    /// <summary>compare's base model for a profile, built into --output_dir; the seed is --seed (the trainer's default, 42, is compare's too).</summary>
+    /// <summary>compare's base model for a profile, built into --output_dir; its seed (<see cref="BaseModelRecipe.Seed"/>) is --seed (the trainer's default, 42, is the recipe's too).</summary>
     private static int BuildProfileBaseModel(string profile, ParsedArguments given, TrainingArguments training, CliContext context)
     {
         if (given.IsGiven("corpus")) throw new CliUsageException("give either --corpus (a text corpus) or --profile (compare's base model), not both");
@@ -117,7 +117,8 @@ public static class PretrainCommand
         if (OutputDirectory.SamePath(outputDir, datasetDir) || realData.StartsWith(realOutput + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new CliUsageException($"--output_dir {outputDir} holds --dataset_dir {datasetDir} (real paths {realOutput}, {realData}): the built model " +
                 $"replaces the output folder; give a folder of its own, e.g. {Path.Combine(datasetDir, "base-model")}");
-        var options = ExperimentProfile.Options(profile, Path.Combine(Path.GetTempPath(), "chatglmlab-pretrain"), datasetDir) with { Seed = training.Seed };
+        var options = ExperimentProfile.Options(profile, Path.Combine(Path.GetTempPath(), "chatglmlab-pretrain"), datasetDir);
+        options = options with { BaseModel = options.BaseModel with { Seed = training.Seed } };
         var output = context.Stdout;
         var manifest = ExperimentData.BuildBaseModel(options, outputDir, line => output.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));
         output.WriteLine($"base model of profile {profile}, seed {manifest.Seed}: key {manifest.Key}, pretrained in {manifest.PretrainingSeconds:F0} s, " +

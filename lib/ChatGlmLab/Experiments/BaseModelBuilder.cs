@@ -26,10 +26,10 @@ public static class BaseModelBuilder
     /// <param name="cacheDir">The folder the models are cached in (one subfolder per key).</param>
     /// <param name="instructions">The NER questions' wording and labels the glossary is made of (null = the article's).</param>
     /// <param name="shippedDir">A model folder shipped with the kit (data/base-model): used when it was built for the same key.</param>
-    public static string BuildOrLoad(BaseModelRecipe recipe, int seed, string cacheDir, IReadOnlyList<string> sentences,
+    public static string BuildOrLoad(BaseModelRecipe recipe, string cacheDir, IReadOnlyList<string> sentences,
         IReadOnlyList<InstructionRecord> instructionSample, NerInstructionOptions? instructions = null, Action<string>? log = null, string? shippedDir = null)
     {
-        string key = BaseModelCacheKey.Of(recipe, seed, sentences, instructionSample);
+        string key = BaseModelCacheKey.Of(recipe, sentences, instructionSample);
         if (shippedDir != null && BaseModelManifest.Read(shippedDir)?.Key == key)
         {
             log?.Invoke($"base model: the one shipped with the kit, {shippedDir} (key {key})");
@@ -41,7 +41,7 @@ public static class BaseModelBuilder
             log?.Invoke($"base model: cached at {dir}");
             return dir;
         }
-        Build(recipe, seed, dir, sentences, instructionSample, instructions, log);
+        Build(recipe, dir, sentences, instructionSample, instructions, log);
         return dir;
     }
 
@@ -49,10 +49,10 @@ public static class BaseModelBuilder
     /// Builds the model into <paramref name="dir"/> (replacing what is there): in a sibling folder first, moved into place
     /// with its manifest when complete, so an interrupted build never looks finished.
     /// </summary>
-    public static BaseModelManifest Build(BaseModelRecipe recipe, int seed, string dir, IReadOnlyList<string> sentences,
+    public static BaseModelManifest Build(BaseModelRecipe recipe, string dir, IReadOnlyList<string> sentences,
         IReadOnlyList<InstructionRecord> instructionSample, NerInstructionOptions? instructions = null, Action<string>? log = null)
     {
-        string key = BaseModelCacheKey.Of(recipe, seed, sentences, instructionSample);
+        string key = BaseModelCacheKey.Of(recipe, sentences, instructionSample);
         string building = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar) + ".building-" + Environment.ProcessId;
         if (Directory.Exists(building)) Directory.Delete(building, true);
         Directory.CreateDirectory(building);
@@ -62,7 +62,7 @@ public static class BaseModelBuilder
         var builder = new NerInstructionBuilder(instructions);
         var glossary = Enumerable.Repeat(builder.Options.Labels.Select(builder.MentionInstruction).Prepend(builder.TypeInstruction())
             .Concat(instructionSample.Take(recipe.GlossaryInstructions).Select(r => r.Instruction)), recipe.GlossaryRepeats).SelectMany(x => x).ToList();
-        var pretraining = PretrainingTasks.Build(sentences, glossary, seed, recipe.Curriculum);
+        var pretraining = PretrainingTasks.Build(sentences, glossary, recipe.Seed, recipe.Curriculum);
         var corpus = sentences.Concat(PretrainingTasks.Wording())
             .Concat(instructionSample.SelectMany(r => new[] { r.Instruction, r.Output }))
             .Concat(instructionSample.Take(recipe.TokenizerTemplatePrompts).Select(r => PromptTemplate.Default.BuildPrompt(r.Instruction + r.Input, r.History))).ToList();   // the template's own words ("[Round 0]", "问：", "答：")
@@ -78,14 +78,14 @@ public static class BaseModelBuilder
             MaskTokenId = built.MaskId, GMaskTokenId = built.GMaskId, BosTokenId = built.BosId, EosTokenId = built.EosId,
             PadTokenId = built.PadId, MaxSequenceLength = recipe.MaxSequenceLength, TorchDtype = "float32",
         };
-        manual_seed(seed);
+        manual_seed(recipe.Seed);
         using var model = ChatGlmForConditionalGeneration.Create(config);
         ScaleInitialWeights(model, recipe);
         var args = new TrainingArguments
         {
             OutputDir = Path.Combine(building, "pretraining"), OverwriteOutputDir = true, MaxSteps = recipe.Steps,
             LearningRate = recipe.LearningRate, WarmupRatio = recipe.WarmupRatio, LrSchedulerType = recipe.LrSchedulerType, WeightDecay = recipe.WeightDecay,
-            LoggingSteps = Math.Max(1, recipe.Steps / 10), SaveStrategy = "no", Bf16 = recipe.Bf16, Seed = seed, DisableTqdm = true,
+            LoggingSteps = Math.Max(1, recipe.Steps / 10), SaveStrategy = "no", Bf16 = recipe.Bf16, Seed = recipe.Seed, DisableTqdm = true,
         };
         var preprocessor = new SupervisedPreprocessor(tokenizer, new SftOptions { MaxSourceLength = recipe.MaxSourceLength, MaxTargetLength = recipe.MaxTargetLength });
         var source = new SftBatchSource(tokenizer, pretraining.Select(preprocessor.ForTraining).ToList(), recipe.BatchSize, groupByLength: true);
@@ -100,7 +100,7 @@ public static class BaseModelBuilder
         ModelExport.SavePretrained(model, building);
         var manifest = new BaseModelManifest
         {
-            Key = key, Seed = seed, Recipe = recipe, PretrainingSeconds = Math.Round(seconds, 1),
+            Key = key, Seed = recipe.Seed, Recipe = recipe, PretrainingSeconds = Math.Round(seconds, 1),
             WeightsSha256 = BaseModelManifest.Sha256Of(Path.Combine(building, BaseModelManifest.WeightsFile)),
         };
         manifest.Write(building);

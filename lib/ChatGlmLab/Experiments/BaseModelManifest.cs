@@ -29,8 +29,11 @@ public sealed record BaseModelManifest
     {
         string path = Path.Combine(dir, FileName);
         if (!File.Exists(path)) return null;
-        try { return JsonSerializer.Deserialize<BaseModelManifest>(File.ReadAllText(path), Json); }
+        BaseModelManifest? manifest;
+        try { manifest = JsonSerializer.Deserialize<BaseModelManifest>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a base model manifest ({e.Message}); delete the folder to rebuild it"); }
+        // The recipe's JSON leaves its seed out (the manifest's own field holds it).
+        return manifest is null ? null : manifest with { Recipe = manifest.Recipe with { Seed = manifest.Seed } };
     }
 
     public void Write(string dir) => File.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json));

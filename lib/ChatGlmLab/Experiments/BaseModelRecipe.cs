@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ChatGlmLab.Experiments;
 
 /// <summary>
@@ -24,6 +26,12 @@ public sealed record BaseModelRecipe
     public int TokenizerMultiCharacterPieces { get; init; } = 4000;
     /// <summary>A character occurring this often gets its own piece (1 = every character of the corpus).</summary>
     public int TokenizerMinCharacterFrequency { get; init; } = 1;
+    /// <summary>
+    /// Train sentences (the first ones; 0 = all) whose 3-turn records, questions and answers, go into the tokenizer's corpus and
+    /// the glossary. Fixed here rather than taken from <see cref="CompareOptions.TrainSentences"/>, so a comparison that
+    /// fine-tunes on more or fewer sentences (the long profile: all 2,000) starts from the same base model.
+    /// </summary>
+    public int InstructionSentences { get; init; } = 240;
     /// <summary>Records whose prompt, built with ChatGLM's template, goes into the tokenizer's corpus (for the template's own words).</summary>
     public int TokenizerTemplatePrompts { get; init; } = 20;
 
@@ -56,4 +64,11 @@ public sealed record BaseModelRecipe
     public double InitScale { get; init; } = 3.0;
     /// <summary>Scale of the two projections back into the residual (attention.dense, mlp.dense_4h_to_h).</summary>
     public double ResidualOutputInitScale { get; init; } = 9.0;
+
+    /// <summary>
+    /// Seeds the pretraining (initial weights, the drawn tasks, batch order). The comparison's own seed
+    /// (<see cref="CompareOptions.Seed"/>) seeds only the fine-tuning, so runs over several seeds share one base model.
+    /// Not in the recipe's JSON: the key and the manifest carry it on a line and a field of their own.
+    /// </summary>
+    [JsonIgnore] public int Seed { get; init; } = 42;
 }

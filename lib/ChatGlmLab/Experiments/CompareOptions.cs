@@ -46,7 +46,8 @@ public sealed record CompareOptions
     public string Device { get; init; } = "cpu";
     /// <summary><see cref="Device"/> as a torch device, for loading models (a method: the record's printed form stays its settings).</summary>
     public TorchSharp.torch.Device TorchDevice() => TorchSharp.torch.device(Device);
-    /// <summary>Seeds the base model's pretraining and every fine-tuning run (a new seed also builds a new small base model).</summary>
+    /// <summary>Seeds every fine-tuning run, the draw of the records it trains on and the tagger; the small base model has
+    /// its own (<see cref="BaseModelRecipe.Seed"/>), so another seed here fine-tunes the same base model.</summary>
     public int Seed { get; init; } = 42;
     public int MaxSourceLength { get; init; } = 512;
     public int MaxTargetLength { get; init; } = 64;

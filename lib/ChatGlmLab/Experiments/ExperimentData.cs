@@ -51,7 +51,7 @@ public sealed record ExperimentData
         log($"data: {trainExamples.Count} train sentences → {allRecords.Count} records, {trainRecords.Count} fine-tuned on; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
         string baseDir = options.ModelNameOrPath
-            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.Seed, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), Records(allRecords),
+            ?? BaseModelBuilder.BuildOrLoad(options.BaseModel, options.BaseModelCacheFolder(), BaseModelText(options, allTrain), BaseModelRecords(options, builder, allTrain),
                 options.Instructions, log, options.ShippedBaseModelFolder());
         var tokenizer = ChatGlm.TryLoadTokenizer(baseDir) ?? throw new FileNotFoundException($"no tokenizer in {baseDir}");
         return new ExperimentData
@@ -70,24 +70,30 @@ public sealed record ExperimentData
     public static BaseModelManifest BuildBaseModel(CompareOptions options, string dir, Action<string>? log = null)
     {
         var (text, records) = BaseModelInputs(options);
-        return BaseModelBuilder.Build(options.BaseModel, options.Seed, dir, text, records, options.Instructions, log);
+        return BaseModelBuilder.Build(options.BaseModel, dir, text, records, options.Instructions, log);
     }
 
     /// <summary>The key of the small base model these options use (<see cref="BaseModelCacheKey"/> of the inputs <see cref="Prepare"/> builds it from).</summary>
     public static string BaseModelKey(CompareOptions options)
     {
         var (text, records) = BaseModelInputs(options);
-        return BaseModelCacheKey.Of(options.BaseModel, options.Seed, text, records);
+        return BaseModelCacheKey.Of(options.BaseModel, text, records);
     }
 
     private static (IReadOnlyList<string> Text, IReadOnlyList<InstructionRecord> Records) BaseModelInputs(CompareOptions options)
     {
-        var (allTrain, _, records) = ReadTrain(options, new NerInstructionBuilder(options.Instructions));
-        return (BaseModelText(options, allTrain), Records(records));
+        var builder = new NerInstructionBuilder(options.Instructions);
+        var allTrain = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
+        return (BaseModelText(options, allTrain), BaseModelRecords(options, builder, allTrain));
     }
 
-    /// <summary>Every train sentence, those used, and all their 3-turn records (the base model's glossary samples these
-    /// whatever share the fine-tuning takes, so its key does not depend on the fine-tuning recipe).</summary>
+    /// <summary>The 3-turn records the base model's tokenizer and glossary take the questions' wording from: all of those of the
+    /// first <see cref="BaseModelRecipe.InstructionSentences"/> train sentences, whatever the fine-tuning uses (so its key depends
+    /// on neither the number of sentences fine-tuned on nor the share of their records).</summary>
+    private static List<InstructionRecord> BaseModelRecords(CompareOptions options, NerInstructionBuilder builder, IReadOnlyList<NerExample> allTrain) =>
+        Records(builder.BuildAll(Take(allTrain, options.BaseModel.InstructionSentences)));
+
+    /// <summary>Every train sentence, those fine-tuned on, and all their 3-turn records.</summary>
     private static (IReadOnlyList<NerExample> All, IReadOnlyList<NerExample> Used, List<NerInstructionRecord> Records) ReadTrain(CompareOptions options, NerInstructionBuilder builder)
     {
         var all = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;

@@ -13,6 +13,14 @@ namespace ChatGlmLab.Experiments;
 /// <param name="Positions">Turn 3: where one mention is (counting characters).</param>
 public sealed record TurnMix(double Types, double Mentions, double Positions)
 {
+    // Checked when set (the constructor and `with`), so a bad weight fails where it is written, not when records are drawn.
+    public double Types { get; init => field = Checked(value, nameof(Types)); } = Checked(Types, nameof(Types));
+    public double Mentions { get; init => field = Checked(value, nameof(Mentions)); } = Checked(Mentions, nameof(Mentions));
+    public double Positions { get; init => field = Checked(value, nameof(Positions)); } = Checked(Positions, nameof(Positions));
+
+    private static double Checked(double weight, string turn) => double.IsFinite(weight) && weight >= 0 ? weight
+        : throw new ArgumentException($"TurnMix.{turn} = {weight}: a turn's weight is the expected copies of each of its records, 0 or more");
+
     /// <summary>Copies of one record of <paramref name="turn"/>: the weight's whole part, plus one with the probability of its fraction.</summary>
     public int Copies(NerTurnKind turn, Random random)
     {
@@ -23,7 +31,6 @@ public sealed record TurnMix(double Types, double Mentions, double Positions)
             NerTurnKind.Positions => Positions,
             _ => throw new ArgumentException($"{turn} is not a 3-turn record"),
         };
-        if (weight < 0) throw new ArgumentException($"turn weight {weight} for {turn}: must be 0 or more");
         int whole = (int)Math.Floor(weight);
         double fraction = weight - whole;
         return whole + (fraction > 0 && random.NextDouble() < fraction ? 1 : 0);

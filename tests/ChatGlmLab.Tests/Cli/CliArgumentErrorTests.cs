@@ -187,6 +187,14 @@ public sealed class CliArgumentErrorTests
     }
 
     [Fact]
+    public void Compare_seeds_are_distinct_integers_and_not_beside_seed()
+    {
+        AssertUsageError(TinyCliModelFixture.Run("compare", "--seeds", "42,x"), "--seeds 42,x: 'x' is not an integer");
+        AssertUsageError(TinyCliModelFixture.Run("compare", "--seeds", "7,7"), "--seeds 7,7: 7 is given twice");
+        AssertUsageError(TinyCliModelFixture.Run("compare", "--seed", "1", "--seeds", "2,3"), "either --seed", "or --seeds");
+    }
+
+    [Fact]
     public void The_seeds_max_train_samples_spelling_binds_max_samples()
     {
         var given = TrainCommandSpec().Parse(["--max_train_samples", "5", "--dev_ratio", "0.25"]);

@@ -11,8 +11,8 @@ public sealed class BaseModelCacheKeyTests
     private static readonly InstructionRecord[] Records =
         [new("你现在是一个命名实体识别模型", "更换3号机组的液压泵密封圈", "设备", [("问", "答")])];
 
-    private static string Key(BaseModelRecipe recipe, int seed = 42, IReadOnlyList<string>? sentences = null, IReadOnlyList<InstructionRecord>? records = null) =>
-        BaseModelCacheKey.Of(recipe, seed, sentences ?? Sentences, records ?? Records);
+    private static string Key(BaseModelRecipe recipe, IReadOnlyList<string>? sentences = null, IReadOnlyList<InstructionRecord>? records = null) =>
+        BaseModelCacheKey.Of(recipe, sentences ?? Sentences, records ?? Records);
 
     [Fact]
     public void EqualRecipesAndDataGiveEqualKeys()
@@ -46,6 +46,7 @@ public sealed class BaseModelCacheKeyTests
             changed.Add(property.Name);
         }
         Assert.Contains(nameof(BaseModelRecipe.HiddenSize), changed);
+        Assert.Contains(nameof(BaseModelRecipe.Seed), changed);
         Assert.Contains($"Curriculum.{nameof(PretrainingCurriculum.MaxScrambledLength)}", changed);
     }
 
@@ -54,7 +55,7 @@ public sealed class BaseModelCacheKeyTests
     {
         var recipe = new BaseModelRecipe();
         string key = Key(recipe);
-        Assert.NotEqual(key, Key(recipe, seed: 43));
+        Assert.NotEqual(key, Key(recipe with { Seed = 43 }));
         Assert.NotEqual(key, Key(recipe, sentences: [.. Sentences, "再加一句"]));
         Assert.NotEqual(key, Key(recipe, records: [Records[0] with { Output = "部件" }]));
         Assert.NotEqual(key, Key(recipe, records: [Records[0] with { History = [("问", "另一个答")] }]));

@@ -11,10 +11,23 @@ public sealed class CompareTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("chatglmlab-compare-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>
+    /// The least gain over the base model each method must show, in points, from the spread of the reduced profile over seeds
+    /// 42, 43, 44 (`compare --profile reduced --seeds 42,43,44`, AMD EPYC, 2 cores; the seeds stand in for other CPUs' bf16
+    /// rounding too). Grounded-cascade entity F1: lora 7.6 ± 3.3, p_tuning 1.8 ± 1.2, freeze 15.0 ± 3.9, full 27.8 ± 7.6;
+    /// ROUGE-L: 48.6 ± 1.1, 19.8 ± 10.0, 53.9 ± 1.6, 63.2 ± 3.4; the base model 0.0 and 0.9 in every seed. Each margin is
+    /// the mean gain less three standard deviations, and at least 0.3 F1 points (an entity or two of the 271) or 3 ROUGE-L
+    /// points: a run under it is outside what the seeds give, not seed noise.
+    /// </summary>
+    private static readonly Dictionary<string, (double GroundedF1, double RougeL)> MinimumGain = new()
+    {
+        ["lora"] = (0.3, 44.5), ["p_tuning"] = (0.3, 3.0), ["freeze"] = (3.3, 48.0), ["full"] = (5.0, 52.1),
+    };
+
     /// <remarks>
     /// What the reduced profile must show: the whole pipeline runs, every method's training loss falls, every method
-    /// clearly beats the base model on ROUGE-L and has a higher entity F1 on the dev set (the grounded cascade: the
-    /// base model answers no question in the NER formats, so its F1 is 0); the reference tagger's column is there and learns.
+    /// clearly beats the base model on ROUGE-L and its entity F1 on the dev set (the grounded cascade: the base model
+    /// answers no question in the NER formats, so its F1 is 0) by the margin above; the reference tagger's column is there and learns.
     /// </remarks>
     [Fact]
     [Trait("Category", "Slow")]
@@ -32,9 +45,12 @@ public sealed class CompareTests : IDisposable
         var baseline = result.Methods[0];
         foreach (var m in result.Methods.Skip(1))
         {
-            Assert.True(m.Generation.RougeL > baseline.Generation.RougeL + 10, $"{m.Name}: ROUGE-L {m.Generation.RougeL} vs base {baseline.Generation.RougeL}");
-            Assert.True(m.CascadeGrounded.Micro.F1 > baseline.CascadeGrounded.Micro.F1,
-                $"{m.Name}: entity F1 (cascade, grounded) {m.CascadeGrounded.Micro.F1:P1} vs base {baseline.CascadeGrounded.Micro.F1:P1}");
+            var least = MinimumGain[m.Name];
+            Assert.True(m.Generation.RougeL - baseline.Generation.RougeL >= least.RougeL,
+                $"{m.Name}: ROUGE-L {m.Generation.RougeL} vs base {baseline.Generation.RougeL}, a gain under {least.RougeL} points");
+            double gain = (m.CascadeGrounded.Micro.F1 - baseline.CascadeGrounded.Micro.F1) * 100;
+            Assert.True(gain >= least.GroundedF1,
+                $"{m.Name}: entity F1 (cascade, grounded) {m.CascadeGrounded.Micro.F1:P1} vs base {baseline.CascadeGrounded.Micro.F1:P1}, a gain under {least.GroundedF1} points");
             Assert.True(m.LossHistory[^1].Loss < m.LossHistory[0].Loss, $"{m.Name}: loss {m.LossHistory[0].Loss} → {m.LossHistory[^1].Loss}");
             Assert.True(m.TrainableParameters > 0 && m.TrainablePercent <= 100);
             Assert.NotEmpty(m.LossHistory);

@@ -26,6 +26,19 @@ public sealed class ExperimentProfileTests
         Assert.Equal(0, real.TrainSentences);
     }
 
+    /// <summary>The long profile changes only what a longer run buys: the data it sees and the steps (the base model is the same).</summary>
+    [Fact]
+    public void LongIsTheDefaultRecipeWithAllTheDataAndMoreSteps()
+    {
+        var defaults = ExperimentProfile.Options(ExperimentProfile.Default, "out");
+        var longer = ExperimentProfile.Options(ExperimentProfile.Long, "out");
+        Assert.True(longer.Finetune.Steps > defaults.Finetune.Steps);
+        Assert.Equal((0, 0), (longer.TrainSentences, longer.DevSentences));
+        Assert.Equal(defaults.Finetune.Methods, longer.Finetune.Methods);
+        Assert.Equal(defaults with { TrainSentences = 0, DevSentences = 0, Finetune = defaults.Finetune with { Steps = longer.Finetune.Steps }, Tagger = longer.Tagger },
+            longer with { Finetune = longer.Finetune with { Methods = defaults.Finetune.Methods } });   // the methods' list is a new array per options
+    }
+
     [Fact]
     public void UnknownProfilesAreNamedWithTheValidOnes()
     {

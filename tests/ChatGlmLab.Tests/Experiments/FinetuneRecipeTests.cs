@@ -54,9 +54,12 @@ public class FinetuneRecipeTests
     }
 
     [Fact]
-    public void ANegativeWeightIsRefused()
+    public void ANegativeOrNonFiniteWeightIsRefusedWhereItIsWritten()
     {
-        var e = Assert.Throws<ArgumentException>(() => new FinetuneRecipe { Turns = new TurnMix(1, -1, 1) }.RecordsToTrain(BundledRecords(), seed: 1));
-        Assert.Contains("Mentions", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => new TurnMix(1, -1, 1));
+        Assert.Contains("TurnMix.Mentions = -1", e.Message);
+        var mix = new TurnMix(1, 1, 0.25);
+        Assert.Contains("TurnMix.Positions", Assert.Throws<ArgumentException>(() => mix with { Positions = double.NaN }).Message);
+        Assert.Equal(new TurnMix(2, 1, 0.25), mix with { Types = 2 });
     }
 }
