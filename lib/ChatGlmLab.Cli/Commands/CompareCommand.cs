@@ -49,6 +49,8 @@ public static class CompareCommand
         if (seeds != null)
         {
             var spread = SeedSpread.Run(options, seeds, log);
+            foreach (var dir in spread.Runs)   // each seed's charts beside its report, as a single run has them
+                ChatGlmLab.Charts.ComparisonCharts.WriteReport(ComparisonReport.Read(Path.Combine(dir, "results.json")), dir);
             context.Stdout.WriteLine();
             context.Stdout.Write(SeedSpread.Markdown(spread));
             context.Stdout.WriteLine();
@@ -65,7 +67,7 @@ public static class CompareCommand
         return CliApp.Ok;
     }
 
-    /// <summary>--seeds as a list (null when not given); a seed that is not an integer, a repeated one or --seed beside it is a usage error.</summary>
+    /// <summary>--seeds as a list (null when not given); a seed that is not an integer, seeds <see cref="SeedSpread"/> refuses or --seed beside it are usage errors.</summary>
     private static IReadOnlyList<int>? Seeds(ParsedArguments given)
     {
         if (given.Get("seeds") is not string list) return null;
@@ -75,9 +77,9 @@ public static class CompareCommand
         {
             if (!int.TryParse(item, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int seed))
                 throw new CliUsageException($"--seeds {list}: '{item}' is not an integer; give seeds separated by commas, e.g. 42,43,44");
-            if (seeds.Contains(seed)) throw new CliUsageException($"--seeds {list}: {seed} is given twice; each seed is one run");
             seeds.Add(seed);
         }
+        if (SeedSpread.Problem(seeds) is string problem) throw new CliUsageException($"--seeds {list}: {problem}");
         return seeds;
     }
 }

@@ -57,8 +57,7 @@ public static class SeedSpread
 
     public static SeedSpreadResult Run(CompareOptions options, IReadOnlyList<int> seeds, Action<string>? log = null)
     {
-        if (seeds.Count == 0) throw new ArgumentException("seeds: give at least one seed");
-        if (seeds.Distinct().Count() != seeds.Count) throw new ArgumentException($"seeds: {string.Join(",", seeds)} repeats a seed; each seed is one run");
+        if (Problem(seeds) is string problem) throw new ArgumentException($"seeds {string.Join(",", seeds)}: {problem}");
         log ??= _ => { };
         // One base model for every seed: cached where the options put it, not in each seed's folder.
         options = options with { BaseModelCacheDir = options.BaseModelCacheFolder() };
@@ -73,6 +72,11 @@ public static class SeedSpread
         Write(spread, options.OutputDir);
         return spread;
     }
+
+    /// <summary>Why <paramref name="seeds"/> cannot make a spread (none, or one given twice), or null when they can.</summary>
+    public static string? Problem(IReadOnlyList<int> seeds) =>
+        seeds.Count == 0 ? "give at least one seed"
+        : seeds.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1) is { } twice ? $"{twice.Key} is given twice; each seed is one run" : null;
 
     /// <summary>The spread of runs that differ only in their seed (same columns in the same order).</summary>
     public static SeedSpreadResult Summarize(IReadOnlyList<ComparisonResult> runs, IReadOnlyList<string> dirs)

@@ -71,6 +71,8 @@ public sealed class SeedSpreadTests : IDisposable
         for (int c = 0; c < runs[0].Methods.Count; c++)
             Assert.Equal(runs.Select(r => r.Methods[c].Generation.RougeL), spread.Metrics["ROUGE-L"][c]!.Values);
         Assert.True(File.Exists(Path.Combine(_dir, SeedSpread.ReportFile)));
+        foreach (int seed in new[] { 5, 6 })
+            Assert.True(File.Exists(Path.Combine(_dir, $"seed-{seed}", "report.html")), $"seed {seed}: no report.html");
         // Another seed fine-tunes the same base model: one is built (tiny has no shipped one) and the second run takes it from the cache.
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(stdout.ToString(), "base model: pretrained"));
     }
