@@ -8,8 +8,9 @@ namespace ChatGlmLab.Tests.Experiments;
 /// <summary>The comparison over several seeds: each seed's scores kept, their mean and sample standard deviation, each run in its own folder.</summary>
 public sealed class SeedSpreadTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("chatglmlab-spread-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    private readonly TempFiles _temp = new();
+    private string Dir => _temp.Dir;
+    public void Dispose() => _temp.Dispose();
 
     private static ComparisonResult WithLoraF1(ComparisonResult r, int seed, int correct)
     {
@@ -60,19 +61,19 @@ public sealed class SeedSpreadTests : IDisposable
     public void CompareWithSeedsRunsEachSeedAndSummarisesThem()
     {
         var stdout = new StringWriter();
-        int exit = CliApp.Run(["compare", "--profile", "tiny", "--seeds", "5,6", "--output_dir", _dir, "--dataset_dir", Path.Combine(Paths.RepoRoot, "data"),
+        int exit = CliApp.Run(["compare", "--profile", "tiny", "--seeds", "5,6", "--output_dir", Dir, "--dataset_dir", Path.Combine(Paths.RepoRoot, "data"),
             "--tagger_epochs", "2"], TextReader.Null, stdout, new StringWriter());
         Assert.True(exit == 0, stdout.ToString());
         Assert.Contains("mean ± sd over seeds 5, 6", stdout.ToString());
 
-        var runs = new[] { 5, 6 }.Select(seed => ComparisonReport.Read(Path.Combine(_dir, $"seed-{seed}", "results.json"))).ToList();
+        var runs = new[] { 5, 6 }.Select(seed => ComparisonReport.Read(Path.Combine(Dir, $"seed-{seed}", "results.json"))).ToList();
         Assert.Equal([5, 6], runs.Select(r => r.Seed));
-        var spread = System.Text.Json.JsonSerializer.Deserialize<SeedSpreadResult>(File.ReadAllText(Path.Combine(_dir, SeedSpread.ResultFile)))!;
+        var spread = System.Text.Json.JsonSerializer.Deserialize<SeedSpreadResult>(File.ReadAllText(Path.Combine(Dir, SeedSpread.ResultFile)))!;
         for (int c = 0; c < runs[0].Methods.Count; c++)
             Assert.Equal(runs.Select(r => r.Methods[c].Generation.RougeL), spread.Metrics["ROUGE-L"][c]!.Values);
-        Assert.True(File.Exists(Path.Combine(_dir, SeedSpread.ReportFile)));
+        Assert.True(File.Exists(Path.Combine(Dir, SeedSpread.ReportFile)));
         foreach (int seed in new[] { 5, 6 })
-            Assert.True(File.Exists(Path.Combine(_dir, $"seed-{seed}", "report.html")), $"seed {seed}: no report.html");
+            Assert.True(File.Exists(Path.Combine(Dir, $"seed-{seed}", "report.html")), $"seed {seed}: no report.html");
         // Another seed fine-tunes the same base model: one is built (tiny has no shipped one) and the second run takes it from the cache.
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(stdout.ToString(), "base model: pretrained"));
     }
