@@ -13,6 +13,10 @@ public static class ComparisonReport
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // The score rows' names (the seed spread summarises the same rows under the same names).
+    public const string Bleu4Row = "BLEU-4", RougeLRow = "ROUGE-L", GoldHistoryF1Row = "entity F1, gold history",
+        CascadeF1Row = "entity F1, cascade", GroundedF1Row = "entity F1, cascade, grounded";
+
     /// <summary>The table's column names: the base model, the methods, then the tagger when it ran.</summary>
     public static IReadOnlyList<string> Columns(ComparisonResult r) =>
         r.Methods.Select(m => m.Name).Concat(r.Tagger is { } t ? [t.Name] : []).ToList();
@@ -34,13 +38,13 @@ public static class ComparisonReport
             r.Methods.Select(f).Concat(t == null ? [] : [tagger?.Invoke(t) ?? "-"]).ToList();
         return
         [
-            ("BLEU-4", Col(m => F(m.Generation.Bleu4))),
+            (Bleu4Row, Col(m => F(m.Generation.Bleu4))),
             ("ROUGE-1", Col(m => F(m.Generation.Rouge1))),
             ("ROUGE-2", Col(m => F(m.Generation.Rouge2))),
-            ("ROUGE-L", Col(m => F(m.Generation.RougeL))),
-            ("entity F1, gold history", Col(m => Pct(m.GoldHistory.Micro.F1))),
-            ("entity F1, cascade", Col(m => Pct(m.Cascade.Micro.F1), x => Pct(x.Entity.Micro.F1))),
-            ("entity F1, cascade, grounded", Col(m => Pct(m.CascadeGrounded.Micro.F1), x => Pct(x.Entity.Micro.F1))),
+            (RougeLRow, Col(m => F(m.Generation.RougeL))),
+            (GoldHistoryF1Row, Col(m => Pct(m.GoldHistory.Micro.F1))),
+            (CascadeF1Row, Col(m => Pct(m.Cascade.Micro.F1), x => Pct(x.Entity.Micro.F1))),
+            (GroundedF1Row, Col(m => Pct(m.CascadeGrounded.Micro.F1), x => Pct(x.Entity.Micro.F1))),
             ("entity P / R, cascade", Col(m => $"{Pct(m.Cascade.Micro.Precision)} / {Pct(m.Cascade.Micro.Recall)}", x => $"{Pct(x.Entity.Micro.Precision)} / {Pct(x.Entity.Micro.Recall)}")),
             ("trainable params", Col(m => Count(m.TrainableParameters), x => Count(x.TrainableParameters))),
             ("trainable %", Col(m => m.TrainablePercent.ToString("F2", CultureInfo.InvariantCulture), _ => "100.00")),

@@ -83,7 +83,7 @@ public sealed record ExperimentData
     private static (IReadOnlyList<string> Text, IReadOnlyList<InstructionRecord> Records) BaseModelInputs(CompareOptions options)
     {
         var builder = new NerInstructionBuilder(options.Instructions);
-        var allTrain = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
+        var allTrain = ReadAllTrain(options);
         return (BaseModelText(options, allTrain), BaseModelRecords(options, builder, allTrain));
     }
 
@@ -96,10 +96,13 @@ public sealed record ExperimentData
     /// <summary>Every train sentence, those fine-tuned on, and all their 3-turn records.</summary>
     private static (IReadOnlyList<NerExample> All, IReadOnlyList<NerExample> Used, List<NerInstructionRecord> Records) ReadTrain(CompareOptions options, NerInstructionBuilder builder)
     {
-        var all = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
+        var all = ReadAllTrain(options);
         var used = Take(all, options.TrainSentences);
         return (all, used, builder.BuildAll(used).ToList());
     }
+
+    private static IReadOnlyList<NerExample> ReadAllTrain(CompareOptions options) =>
+        NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
 
     private static List<InstructionRecord> Records(IEnumerable<NerInstructionRecord> records) => records.Select(r => r.Record).ToList();
 

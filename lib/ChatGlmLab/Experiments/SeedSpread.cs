@@ -48,11 +48,11 @@ public static class SeedSpread
     /// <summary>The scores summarised, by the comparison table's row names (the tagger's spans stand in both cascade rows, as in the table).</summary>
     private static readonly (string Metric, Func<MethodResult, double> Method, Func<TaggerResult, double>? Tagger)[] Scores =
     [
-        ("entity F1, cascade, grounded", m => m.CascadeGrounded.Micro.F1 * 100, t => t.Entity.Micro.F1 * 100),
-        ("entity F1, cascade", m => m.Cascade.Micro.F1 * 100, t => t.Entity.Micro.F1 * 100),
-        ("entity F1, gold history", m => m.GoldHistory.Micro.F1 * 100, null),
-        ("BLEU-4", m => m.Generation.Bleu4, null),
-        ("ROUGE-L", m => m.Generation.RougeL, null),
+        (ComparisonReport.GroundedF1Row, m => m.CascadeGrounded.Micro.F1 * 100, t => t.Entity.Micro.F1 * 100),
+        (ComparisonReport.CascadeF1Row, m => m.Cascade.Micro.F1 * 100, t => t.Entity.Micro.F1 * 100),
+        (ComparisonReport.GoldHistoryF1Row, m => m.GoldHistory.Micro.F1 * 100, null),
+        (ComparisonReport.Bleu4Row, m => m.Generation.Bleu4, null),
+        (ComparisonReport.RougeLRow, m => m.Generation.RougeL, null),
     ];
 
     public static SeedSpreadResult Run(CompareOptions options, IReadOnlyList<int> seeds, Action<string>? log = null)
