@@ -16,16 +16,17 @@ namespace ChatGlmLab.Cli.Commands;
 /// the trainer's usual arguments and outputs; output_dir ends up an HF-layout model directory with its
 /// tokenizer, usable as --model_name_or_path. (The toolkit has no such command; BaseModelRecipe's steps.)
 /// With --profile instead of --corpus it builds the small base model of that compare profile, exactly as compare would
-/// (its recipe, seed and data, so compare with the same options finds it by key): how data/base-model, the default
-/// profile's model shipped in the repository, is made.
+/// (its recipe, seed and data, so compare with the same options finds it by key): how data/base-model and
+/// data/cluener-base-model, the models shipped in the repository, are made.
 /// </summary>
 public static class PretrainCommand
 {
     public static ArgumentSpec Spec() =>
         new ArgumentSpec("pretrain", typeof(TrainingArguments))
             .With("corpus", typeof(string), "JSON lines with a text field, or plain text with one text per line (required unless --profile)")
-            .With("profile", typeof(string), $"instead of --corpus: build compare's small base model of this profile ({ExperimentProfile.Default}, {ExperimentProfile.Reduced}, {ExperimentProfile.Tiny}) into --output_dir, as compare would")
+            .With("profile", typeof(string), $"instead of --corpus: build compare's small base model of this profile ({string.Join(", ", ProfilesWithASmallModel)}) into --output_dir, as compare would")
             .With("dataset_dir", typeof(string), "with --profile: the folder compare reads the corpus from", "data")
+            .With("cluener_dir", typeof(string), $"with --profile {ExperimentProfile.Cluener}: the folder with CLUENER2020's train.json and dev.json")
             .With("text_field", typeof(string), "the field of each JSON line that holds the text", "text")
             .With("max_samples", typeof(int), "the first n texts of the corpus (default: all)")
             .With("max_length", typeof(int), "tokens per training sequence (4 to --max_sequence_length)", 256)
@@ -104,20 +105,27 @@ public static class PretrainCommand
         return CliApp.Ok;
     }
 
+    /// <summary>The profiles whose comparison builds a small base model (the others run on a checkpoint given to them).</summary>
+    private static readonly string[] ProfilesWithASmallModel =
+        [ExperimentProfile.Default, ExperimentProfile.Long, ExperimentProfile.Reduced, ExperimentProfile.Tiny, ExperimentProfile.Cluener];
+
     /// <summary>compare's base model for a profile, built into --output_dir; its seed (<see cref="BaseModelRecipe.Seed"/>) is --seed (the trainer's default, 42, is the recipe's too).</summary>
     private static int BuildProfileBaseModel(string profile, ParsedArguments given, TrainingArguments training, CliContext context)
     {
         if (given.IsGiven("corpus")) throw new CliUsageException("give either --corpus (a text corpus) or --profile (compare's base model), not both");
-        if (profile is not (ExperimentProfile.Default or ExperimentProfile.Reduced or ExperimentProfile.Tiny))
-            throw new CliUsageException($"--profile {profile}: pretrain builds the small base model of {ExperimentProfile.Default}, {ExperimentProfile.Reduced} or {ExperimentProfile.Tiny}");
+        if (!ProfilesWithASmallModel.Contains(profile))
+            throw new CliUsageException($"--profile {profile}: pretrain builds the small base model of {string.Join(", ", ProfilesWithASmallModel)}");
         string outputDir = training.OutputDir, datasetDir = given.Get("dataset_dir")!;
         if (OutputDirectory.RefusalToWriteInto(outputDir, training.OverwriteOutputDir) is { } refusal) throw new CliUsageException(refusal);
+        CompareOptions options;
+        try { options = ExperimentProfile.Options(profile, Path.Combine(Path.GetTempPath(), "chatglmlab-pretrain"), datasetDir, cluenerDir: given.Get("cluener_dir")); }
+        catch (ArgumentException e) { throw new CliUsageException(e.Message); }   // a profile without its data is a usage error
         // The finished model replaces the output folder: it must not hold the corpus it is built from.
-        string realOutput = OutputDirectory.RealPath(outputDir), realData = OutputDirectory.RealPath(datasetDir);
-        if (OutputDirectory.SamePath(outputDir, datasetDir) || realData.StartsWith(realOutput + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new CliUsageException($"--output_dir {outputDir} holds --dataset_dir {datasetDir} (real paths {realOutput}, {realData}): the built model " +
-                $"replaces the output folder; give a folder of its own, e.g. {Path.Combine(datasetDir, "base-model")}");
-        var options = ExperimentProfile.Options(profile, Path.Combine(Path.GetTempPath(), "chatglmlab-pretrain"), datasetDir);
+        string corpusDir = options.DataDir, corpusArgument = profile == ExperimentProfile.Cluener ? "--cluener_dir" : "--dataset_dir";
+        string realOutput = OutputDirectory.RealPath(outputDir), realData = OutputDirectory.RealPath(corpusDir);
+        if (OutputDirectory.SamePath(outputDir, corpusDir) || realData.StartsWith(realOutput + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new CliUsageException($"--output_dir {outputDir} holds {corpusArgument} {corpusDir} (real paths {realOutput}, {realData}): the built model " +
+                $"replaces the output folder; give a folder of its own, e.g. {options.ShippedBaseModelFolder()}");
         options = options with { BaseModel = options.BaseModel with { Seed = training.Seed } };
         var output = context.Stdout;
         var manifest = ExperimentData.BuildBaseModel(options, outputDir, line => output.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}"));

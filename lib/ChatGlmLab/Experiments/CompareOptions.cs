@@ -58,6 +58,10 @@ public sealed record CompareOptions
     /// <summary>Where the small base model is cached (<see cref="BaseModelCacheDir"/>, or OutputDir/base-model).</summary>
     public string BaseModelCacheFolder() => BaseModelCacheDir ?? Path.Combine(OutputDir, "base-model");
 
-    /// <summary>The small base model shipped with the data (DataDir/base-model): used when it was built for these options' recipe, seed and data.</summary>
-    public string ShippedBaseModelFolder() => Path.Combine(DataDir, "base-model");
+    /// <summary>Where a small base model shipped in the repository is looked for (null: DataDir/base-model, the bundled
+    /// corpus's); it is used when it was built for these options' recipe, seed and data.</summary>
+    public string? ShippedBaseModelDir { get; init; }
+
+    /// <summary>The shipped base model's folder (<see cref="ShippedBaseModelDir"/>, or DataDir/base-model).</summary>
+    public string ShippedBaseModelFolder() => ShippedBaseModelDir ?? Path.Combine(DataDir, "base-model");
 }

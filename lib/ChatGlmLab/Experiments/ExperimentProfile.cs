@@ -26,7 +26,11 @@ public static class ExperimentProfile
     public const string Cluener = "cluener";
     public static readonly string[] Names = [Tiny, Reduced, Default, Long, ChatGlm6B, Cluener];
 
-    /// <param name="dataDir">The folder of the bundled corpus (null = the options' default, "data"); the cluener profile reads <paramref name="cluenerDir"/> instead.</param>
+    /// <summary>The cluener profile's shipped base model, a folder of the bundled data folder (beside its base-model).</summary>
+    public const string CluenerBaseModelFolder = "cluener-base-model";
+
+    /// <param name="dataDir">The folder of the bundled corpus (null = the options' default, "data"); the cluener profile reads
+    /// <paramref name="cluenerDir"/> instead and takes only its shipped base model from here (dataDir/cluener-base-model).</param>
     /// <param name="modelNameOrPath">A checkpoint directory to run on; required for "chatglm-6b"; null with the other profiles builds the small model.</param>
     /// <param name="baseModelCacheDir">Where the small base model is cached; share one folder between runs so it is built once.</param>
     /// <param name="cluenerDir">The folder holding CLUENER2020's train.json and dev.json; required for "cluener".</param>
@@ -47,7 +51,7 @@ public static class ExperimentProfile
                 TrainSentences = 0, DevSentences = 0,   // a real model on a GPU: all the data
                 Finetune = new FinetuneRecipe { Turns = new TurnMix(1, 1, 1) },   // as the seed's files have it (the quarter of the position records is for the small CPU model)
             },
-            Cluener => CluenerOptions(cluenerDir),
+            Cluener => CluenerOptions(cluenerDir, dataDir),
             _ => throw new ArgumentException($"unknown profile '{profile}'; valid: {string.Join(", ", Names)}"),
         };
         return options with
@@ -111,9 +115,10 @@ public static class ExperimentProfile
     /// The default recipe on CLUENER2020 (train.json / dev.json of the public download, CLUENER's JSON Lines): its 10 types
     /// as the label set, all 10,748 train sentences (for the base model's text, the fine-tuning records and the tagger) and
     /// all 1,343 dev sentences (the split the published results are reported on), the tagger 20 passes over
-    /// the larger train set. The published F1s are printed beside the table.
+    /// the larger train set. The published F1s are printed beside the table. Its base model (the default recipe on
+    /// CLUENER's text) is shipped beside the bundled corpus's, in <paramref name="dataDir"/>/cluener-base-model.
     /// </summary>
-    private static CompareOptions CluenerOptions(string? dir)
+    private static CompareOptions CluenerOptions(string? dir, string? dataDir)
     {
         if (string.IsNullOrWhiteSpace(dir))
             throw new ArgumentException("profile cluener needs cluener_dir: the folder holding CLUENER2020's train.json and dev.json (the public download, github.com/CLUEbenchmark/CLUENER2020)");
@@ -126,8 +131,8 @@ public static class ExperimentProfile
             DataDir = dir, TrainFile = "train.json", DevFile = "dev.json", CorpusFormat = NerCorpusFormat.Cluener,
             Instructions = NerInstructionOptions.Article with { Labels = CluenerLabels.All },
             TrainSentences = 0, DevSentences = 0,
-            // No base model is shipped for CLUENER: the run pretrains its own, 1,600 steps over the train sentences' text.
-            BaseModel = defaults.BaseModel with { Steps = 1600, InstructionSentences = 0 },   // the questions' wording from every train sentence's records
+            BaseModel = defaults.BaseModel with { InstructionSentences = 0 },   // the questions' wording from every train sentence's records
+            ShippedBaseModelDir = Path.Combine(dataDir ?? defaults.DataDir, CluenerBaseModelFolder),
             Tagger = defaults.Tagger with { Epochs = 20 },   // about 55 s of CPU per pass over the 10,748 sentences here
             PublishedResults = PublishedResult.Cluener2020,
         };

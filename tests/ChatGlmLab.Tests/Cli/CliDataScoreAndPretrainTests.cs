@@ -159,8 +159,8 @@ public sealed class CliDataScoreAndPretrainTests : IDisposable
 
     /// <summary>
     /// pretrain --profile builds compare's base model of that profile (the tiny one here), under the key compare looks
-    /// for, with its manifest; it refuses a corpus beside a profile, a profile without a shipped-style base model, and an
-    /// output folder that holds the data it is built from (the finished model replaces the output folder).
+    /// for, with its manifest; it refuses a corpus beside a profile, a profile that runs on a given checkpoint, the cluener
+    /// profile without its data, and an output folder that holds the data it is built from (the finished model replaces the output folder).
     /// </summary>
     [Fact]
     public void Pretrain_profile_builds_the_base_model_compare_looks_for()
@@ -191,9 +191,19 @@ public sealed class CliDataScoreAndPretrainTests : IDisposable
         var both = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Tiny, "--corpus", "x.txt", "--output_dir", Path.Combine(_root, "b"));
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("not both", both.Stderr);
-        var cluener = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Cluener, "--output_dir", Path.Combine(_root, "c"));
-        Assert.Equal(2, cluener.ExitCode);
-        Assert.Contains("--profile cluener", cluener.Stderr);
+        var checkpoint = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.ChatGlm6B, "--output_dir", Path.Combine(_root, "c"));
+        Assert.Equal(2, checkpoint.ExitCode);
+        Assert.Contains("--profile chatglm-6b", checkpoint.Stderr);
+        var cluenerWithoutData = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Cluener, "--output_dir", Path.Combine(_root, "c"));
+        Assert.Equal(2, cluenerWithoutData.ExitCode);
+        Assert.Contains("cluener_dir", cluenerWithoutData.Stderr);
+        string cluenerCopy = Path.Combine(_root, "cluener-copy");
+        Directory.CreateDirectory(cluenerCopy);
+        foreach (var file in new[] { "train.json", "dev.json" }) File.WriteAllText(Path.Combine(cluenerCopy, file), "");
+        var intoCluener = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Cluener, "--cluener_dir", cluenerCopy, "--output_dir", _root, "--overwrite_output_dir");
+        Assert.Equal(2, intoCluener.ExitCode);
+        Assert.Contains("holds --cluener_dir", intoCluener.Stderr);
+        Assert.True(File.Exists(Path.Combine(cluenerCopy, "train.json")));
         string copy = Path.Combine(_root, "data-copy");
         Directory.CreateDirectory(copy);
         var intoData = TinyCliModelFixture.Run("pretrain", "--profile", ExperimentProfile.Tiny, "--output_dir", _root, "--dataset_dir", copy, "--overwrite_output_dir");
