@@ -30,7 +30,11 @@ public static class RealSizeCheckpoint
     }
 
     /// <summary>Writes the checkpoint into <paramref name="dir"/> unless it is already there; returns its marker.</summary>
+    /// <param name="dir">The checkpoint folder: reused when its marker names the same seed and layers, else rewritten.</param>
+    /// <param name="layers">Transformer layers to write, at least 1 (28 for chatglm-6b's real size).</param>
     /// <param name="tokenizerDir">A folder with the real ice_text.model and tokenizer_config.json (copied beside the weights).</param>
+    /// <param name="seed">Seeds the random weights; recorded in the marker.</param>
+    /// <param name="log">Told each shard as it is written, with its size; null for silence.</param>
     public static Marker Ensure(string dir, int layers, string tokenizerDir, int seed = 0, Action<string>? log = null)
     {
         if (layers < 1) throw new ArgumentException($"--layers must be at least 1, got {layers}");

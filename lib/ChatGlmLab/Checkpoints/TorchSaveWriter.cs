@@ -17,7 +17,11 @@ public static class TorchSaveWriter
 {
     private const int Alignment = 64;
 
+    /// <param name="stream">Where the archive goes: writable and seekable (each record's header is patched after its data),
+    /// normally empty, since record offsets are its positions. Left open.</param>
     /// <param name="archiveName">The records' folder: torch.save uses the file name without its extension.</param>
+    /// <param name="stateDict">The tensors by state-dict key, written in its order; on any device, copied to contiguous CPU
+    /// memory for the write when they are not already (float32/16/64, bfloat16, int8–int64, uint8 or bool).</param>
     public static void Write(Stream stream, string archiveName, IReadOnlyDictionary<string, Tensor> stateDict)
     {
         var entries = new List<ZipEntry>();

@@ -20,8 +20,13 @@ public static class PredictionScoring
 {
     public const string EntityScoresFile = "predict_entity_scores.json";
 
+    /// <param name="labels">The reference answers, one per prediction.</param>
+    /// <param name="predictions">The generated answers, in the records' order.</param>
+    /// <param name="prefix">Put before every metric key, e.g. "predict_" gives "predict_bleu-4" and "predict_entity_f1".</param>
     /// <param name="records">The records answered, in order; entity scores cover the first <c>records.Count</c> predictions
     /// (see <see cref="CompleteSentenceRecords"/>), generation metrics all of them.</param>
+    /// <param name="goldExamples">The NER file's sentences, in the records' sentence order, to take gold spans from;
+    /// null = the records' own outputs.</param>
     public static PredictionScores Score(IReadOnlyList<string> labels, IReadOnlyList<string> predictions, string prefix,
         IReadOnlyList<InstructionRecord>? records, IReadOnlyList<NerExample>? goldExamples = null)
     {

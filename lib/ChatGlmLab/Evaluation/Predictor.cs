@@ -21,6 +21,8 @@ public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedP
     /// <summary>Generated tokens in total over all calls (for cost per sentence).</summary>
     public long GeneratedTokens { get; private set; }
 
+    /// <param name="records">The records to answer; the predictions come back in this order.</param>
+    /// <param name="progress">Called after each batch with (records done, records in all); null for none.</param>
     /// <param name="evaluationExamples">The records already preprocessed with ForEvaluation (e.g. from a
     /// <see cref="PreprocessingCache"/>), one per record; null to preprocess them here.</param>
     /// <param name="constraints">Token constraints, one per record (null entries unrestricted), or null for none.</param>

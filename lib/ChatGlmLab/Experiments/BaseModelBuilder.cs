@@ -23,8 +23,13 @@ namespace ChatGlmLab.Experiments;
 /// </summary>
 public static class BaseModelBuilder
 {
+    /// <param name="recipe">The model's shape, tokenizer settings, pretraining schedule and seed; all of it is in the key.</param>
     /// <param name="cacheDir">The folder the models are cached in (one subfolder per key).</param>
+    /// <param name="sentences">The pretraining sentences, also the tokenizer's main corpus; part of the key.</param>
+    /// <param name="instructionSample">Instruction records whose questions, answers and prompts go into the tokenizer and
+    /// the glossary (never trained on as questions); part of the key.</param>
     /// <param name="instructions">The NER questions' wording and labels the glossary is made of (null = the article's).</param>
+    /// <param name="log">Told which model is used, or how the build goes (tokenizer size, pretraining loss and time); null for silence.</param>
     /// <param name="shippedDir">A model folder shipped with the kit (data/base-model): used when it was built for the same key.</param>
     public static string BuildOrLoad(BaseModelRecipe recipe, string cacheDir, IReadOnlyList<string> sentences,
         IReadOnlyList<InstructionRecord> instructionSample, NerInstructionOptions? instructions = null, Action<string>? log = null, string? shippedDir = null)

@@ -29,6 +29,8 @@ public static class ExperimentProfile
     /// <summary>The cluener profile's shipped base model, a folder of the bundled data folder (beside its base-model).</summary>
     public const string CluenerBaseModelFolder = "cluener-base-model";
 
+    /// <param name="profile">One of <see cref="Names"/>.</param>
+    /// <param name="outputDir">Where the comparison writes its runs and report.</param>
     /// <param name="dataDir">The folder of the bundled corpus (null = the options' default, "data"); the cluener profile reads
     /// <paramref name="cluenerDir"/> instead and takes only its shipped base model from here (dataDir/cluener-base-model).</param>
     /// <param name="modelNameOrPath">A checkpoint directory to run on; required for "chatglm-6b"; null with the other profiles builds the small model.</param>

@@ -46,6 +46,8 @@ public static class PretrainingTasks
     /// <param name="sentences">The corpus sentences (each gives one record per task).</param>
     /// <param name="glossary">Further plain texts used only for the GLM objective (e.g. the wording of the
     /// questions and the label names, so their tokens are not untrained in the base model; no answers).</param>
+    /// <param name="seed">Seeds every random choice (cut points, scrambles, cues, located pieces, conversations): same seed,
+    /// same records.</param>
     /// <param name="curriculum">The tasks' sizes (null = <see cref="PretrainingCurriculum"/>'s defaults).</param>
     public static IReadOnlyList<InstructionRecord> Build(IReadOnlyList<string> sentences, IReadOnlyList<string> glossary, int seed, PretrainingCurriculum? curriculum = null)
     {

@@ -29,7 +29,7 @@ internal static class BFloat16Rounding
     /// <summary>Rounds a float32 to the nearest bfloat16 value, kept as a float32.</summary>
     public static float Round(float value) => FromBits(ToBits(value));
 
-    /// <summary>Vector <see cref="Round"/> for finite values (the quantized weights: integer level × float16 scale).</summary>
+    /// <summary>Vector <see cref="Round(float)"/> for finite values (the quantized weights: integer level × float16 scale).</summary>
     public static Vector512<float> Round(Vector512<float> value)
     {
         var bits = value.AsUInt32();

@@ -12,6 +12,9 @@ public enum ParameterInit { Empty, Random }
 /// Makes one linear of a GLMBlock (the four that ChatGLM quantizes), given its sizes and the factory to allocate with.
 /// </summary>
 /// <param name="name">The linear's state-dict prefix, e.g. "transformer.layers.27.mlp.dense_h_to_4h" (a factory may treat some differently).</param>
+/// <param name="inFeatures">Input size: the columns of the [out, in] weight.</param>
+/// <param name="outFeatures">Output size: the rows of the weight.</param>
+/// <param name="factory">The dtype, device and initialisation to allocate with (the factory whose <see cref="ModuleFactory.BlockLinear"/> this is).</param>
 public delegate nn.Module<Tensor, Tensor> BlockLinearFactory(string name, long inFeatures, long outFeatures, ModuleFactory factory);
 
 /// <summary>Where and how the modules allocate their parameters.</summary>

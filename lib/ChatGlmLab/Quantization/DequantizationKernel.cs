@@ -31,6 +31,12 @@ internal static unsafe class DequantizationKernel
         && weight.shape[1] * 8 / bits <= int.MaxValue;
 
     /// <summary>Dequantizes with <paramref name="variant"/> (tests run each one; callers use the best).</summary>
+    /// <param name="weight">The stored int8 weight [out, in·bits/8] on CPU (two 4-bit levels per byte when <paramref name="bits"/> is 4).</param>
+    /// <param name="scale">One floating scale per output row [out], on CPU.</param>
+    /// <param name="bits">4 or 8.</param>
+    /// <param name="mode">The product's rounding: exact float32, or float16 as upstream's half path.</param>
+    /// <param name="computeDType">The result's dtype: float32, bfloat16 or float16.</param>
+    /// <param name="variant">The instruction set to run with; one this CPU lacks throws <see cref="PlatformNotSupportedException"/>.</param>
     /// <param name="into">A contiguous [out, in] tensor of <paramref name="computeDType"/> to write into (e.g. a scratch buffer); null allocates one.</param>
     public static Tensor Dequantize(Tensor weight, Tensor scale, int bits, DequantizationMode mode, ScalarType computeDType, QuantizedKernelVariant variant,
         Tensor? into = null)

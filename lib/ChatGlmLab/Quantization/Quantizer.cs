@@ -21,6 +21,9 @@ public static class Quantizer
     /// quantization_bit, or <paramref name="bits"/> — then recorded in the config, so that a saved config says how
     /// its weights are stored, as upstream's does.
     /// </summary>
+    /// <param name="config">The model's config; its quantization_bit is set to the bits used.</param>
+    /// <param name="factory">Where and how the other parameters are allocated; its <see cref="ModuleFactory.BlockLinear"/> is replaced.</param>
+    /// <param name="bits">4 or 8; null = the config's quantization_bit (one of the two is required, and they must agree).</param>
     /// <param name="keepFloat">Block linears (by state-dict prefix) to keep in float, e.g. the ones Freeze trains.</param>
     public static ChatGlmForConditionalGeneration CreateModel(ChatGlmConfig config, ModuleFactory factory, int? bits = null, Func<string, bool>? keepFloat = null)
     {

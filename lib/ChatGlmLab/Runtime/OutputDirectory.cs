@@ -6,7 +6,7 @@ namespace ChatGlmLab.Runtime;
 /// <item>an output directory that exists and is not empty is written into only when the user says so (HF's
 /// <c>overwrite_output_dir</c>);</item>
 /// <item>an output directory must be a folder or not exist yet: not a file, and not under a file;</item>
-/// <item>an output must not be an input. Paths are compared as the file system sees them (<see cref="RealPath"/>):
+/// <item>an output must not be an input. Paths are compared as the file system sees them (<see cref="RealPath(string)"/>):
 /// "m/base/" and a symlink to m/base are m/base, so the merged weights of an export cannot replace the base model's.</item>
 /// </list>
 /// Each rule returns why it refuses (naming the arguments, the paths and what to do) or null, so the library throws its

@@ -28,6 +28,7 @@ public sealed class LinearChainCrf : nn.Module
     private readonly Tensor _transitionPenalty;   // [tags, tags], 0 or ForbiddenScore
     private readonly Tensor _startPenalty;        // [tags]
 
+    /// <param name="tags">The number of tags T (the emissions' last dimension).</param>
     /// <param name="allowed">The tag grammar: allowed(from, to), from = null for the first tag; null = every path allowed.</param>
     public LinearChainCrf(int tags, Func<int?, int, bool>? allowed = null) : base(nameof(LinearChainCrf))
     {

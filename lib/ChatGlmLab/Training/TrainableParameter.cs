@@ -24,6 +24,10 @@ public sealed class TrainableParameter : IDisposable
     public Tensor ExpAvgSq { get; }
     private readonly Tensor? _masterGrad;
 
+    /// <param name="name">The parameter's state-dict name.</param>
+    /// <param name="parameter">The model's parameter; when it is not float32 a separate float32 master is kept for it.</param>
+    /// <param name="decayWeights">Whether AdamW's weight decay applies to it (the Trainer: all but biases and LayerNorm
+    /// parameters, see <see cref="WeightDecayGroups"/>).</param>
     /// <param name="initialMaster">Float32 values to start the master from (the weights before the model was cast); null = take the parameter's.</param>
     public TrainableParameter(string name, Parameter parameter, bool decayWeights, Tensor? initialMaster = null)
     {

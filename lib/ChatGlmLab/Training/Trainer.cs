@@ -68,6 +68,8 @@ public sealed class Trainer : IDisposable
     internal Action<string>? CheckpointPartWritten { get; set; }
 
     /// <param name="model">The base model; the fine-tuning method is applied to it here (idempotent) and, with bf16/fp16, it is cast for compute.</param>
+    /// <param name="trainingArgs">The run's arguments (HF TrainingArguments); validated here, and they seed the run.</param>
+    /// <param name="finetuningOptions">The fine-tuning method and its settings (LoRA, P-Tuning, Freeze, full or none); decides which parameters train.</param>
     /// <param name="trainSource">Training batches (null when only evaluating).</param>
     /// <param name="evalSource">Evaluation batches (null: no evaluation).</param>
     /// <param name="baseModelNameOrPath">Recorded in saved adapters (PEFT's base_model_name_or_path).</param>

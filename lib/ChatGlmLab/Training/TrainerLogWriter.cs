@@ -51,7 +51,12 @@ public sealed class TrainerLogWriter
         return writer;
     }
 
+    /// <param name="entry">The logged values; loss, eval_loss, learning_rate and epoch are written (null when absent).</param>
+    /// <param name="currentStep">The global step logged at.</param>
+    /// <param name="totalSteps">The run's max steps, for the percentage and the remaining time.</param>
     /// <param name="stepsThisRun">Steps taken since this run started (a resumed run starts counting at 0).</param>
+    /// <param name="elapsedSeconds">Seconds since this run started: written as elapsed_time, and divided by
+    /// <paramref name="stepsThisRun"/> to estimate remaining_time.</param>
     public void Append(IReadOnlyDictionary<string, double> entry, int currentStep, int totalSteps, int stepsThisRun, double elapsedSeconds)
     {
         double perStep = stepsThisRun > 0 ? elapsedSeconds / stepsThisRun : 0;

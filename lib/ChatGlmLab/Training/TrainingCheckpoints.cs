@@ -33,8 +33,9 @@ public static partial class TrainingCheckpoints
     public static string PathFor(string outputDir, int step) => Path.Combine(outputDir, Prefix + step.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// Writes checkpoint-&lt;step&gt; atomically: <paramref name="write"/> fills a temporary folder, which is then
-    /// renamed. <paramref name="afterFile"/> is a test hook called with each file name as it is completed.
+    /// Writes checkpoint-&lt;step&gt; atomically: each of <paramref name="parts"/> writes its file into a temporary folder
+    /// (its Write is given the folder's path), which is then renamed. <paramref name="afterFile"/> is a test hook called
+    /// with each file name as it is completed.
     /// </summary>
     public static string Write(string outputDir, int step, IReadOnlyList<(string File, Action<string> Write)> parts, Action<string>? afterFile = null)
     {
