@@ -174,7 +174,10 @@ public sealed class ParsedArguments(IReadOnlyDictionary<string, string> values, 
 
     public double? GetDouble(string name) => Get(name) is { } v ? (double)ArgumentSpec.Convert(name, v, typeof(double))! : null;
 
-    public bool GetBool(string name) => Get(name) is { } v && (bool)ArgumentSpec.Convert(name, v, typeof(bool))!;
+    public bool GetBool(string name) => GetBoolOrNull(name) ?? false;
+
+    /// <summary>The boolean argument when it is given or has a default, null otherwise (for "unset: the program decides").</summary>
+    public bool? GetBoolOrNull(string name) => Get(name) is { } v ? (bool)ArgumentSpec.Convert(name, v, typeof(bool))! : null;
 
     /// <summary>The given names among <paramref name="names"/>, for conflict messages.</summary>
     public IReadOnlyList<string> GivenAmong(params string[] names) => names.Where(IsGiven).ToList();

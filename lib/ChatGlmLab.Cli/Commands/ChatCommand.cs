@@ -33,7 +33,7 @@ public static class ChatCommand
         var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
         // bfloat16 compute (oneDNN's AVX512-BF16 kernels; 16-bit embeddings and lm_head): the default with a quantized base,
         // where float32 tables would hold more memory than the int4 weights themselves; --bf16 true|false decides otherwise.
-        bool bf16 = given.Get("bf16") is { } b ? (bool)ArgumentSpec.Convert("bf16", b, typeof(bool))! : modelArgs.QuantizationBit != null;
+        bool bf16 = given.GetBoolOrNull("bf16") ?? modelArgs.QuantizationBit != null;
         using var model = ChatGlm.LoadPretrained(modelArgs with { DType = bf16 ? ScalarType.BFloat16 : ScalarType.Float32 }).Model;
         var session = new ChatSession(model, tokenizer) { Template = PromptTemplate.Get(templateName) };
 

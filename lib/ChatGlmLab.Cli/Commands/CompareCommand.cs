@@ -21,6 +21,7 @@ public static class CompareCommand
             .With("seed", typeof(int), "seed of the fine-tuning runs and the tagger (default: the profile's; the small base model keeps its own)")
             .With("seeds", typeof(string), "several seeds, comma-separated (e.g. 42,43,44): the comparison once per seed in output_dir/seed-N, and their mean ± sd in spread.md")
             .With("device", typeof(string), "cpu or cuda (default: the profile's)")
+            .With("bf16", typeof(bool), "true: fine-tune in bf16 (fp32 master weights) and evaluate in bf16; false: float32 (default: bf16 where the device computes it in hardware, CUDA or a CPU with AVX512-BF16/AMX, else float32)")
             .With("cluener_dir", typeof(string), "the cluener profile's data: a folder with CLUENER2020's train.json and dev.json")
             .With("tagger_epochs", typeof(int), "passes of the reference tagger (BiLSTM-CRF) over the train sentences; 0 leaves it out (default: the profile's)")
             .With("tagger_max_seconds", typeof(double), "a time cap on the tagger's training, off by default so results do not depend on the machine's load");
@@ -43,6 +44,7 @@ public static class CompareCommand
         if (given.GetInt("seed") is int seed) options = options with { Seed = seed };
         var seeds = Seeds(given);
         if (given.Get("device") is string device) options = options with { Device = device };
+        if (given.GetBoolOrNull("bf16") is bool bf16) options = options with { Finetune = options.Finetune with { Bf16 = bf16 } };
         if (given.GetInt("tagger_epochs") is int epochs) options = options with { Tagger = options.Tagger with { Epochs = epochs } };
         if (given.GetDouble("tagger_max_seconds") is double seconds) options = options with { Tagger = options.Tagger with { MaxSeconds = seconds } };
         Action<string> log = line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");

@@ -54,7 +54,10 @@ public sealed record BaseModelRecipe
     public string LrSchedulerType { get; init; } = "cosine";
     public double WarmupRatio { get; init; } = 0.05;
     public double WeightDecay { get; init; } = 0.01;
-    /// <summary>bf16 compute with fp32 master weights (the CPU's fast path); the saved model is float32.</summary>
+    /// <summary>bf16 compute with fp32 master weights; the saved model is float32. Fixed here, unlike the fine-tuning's
+    /// (<see cref="FinetuneRecipe.Bf16"/>), because it is part of the key: a machine-dependent value would make the shipped
+    /// model's key differ between machines. On a CPU without bf16 instructions pretraining is therefore slower than it
+    /// could be (Intel Xeon without AVX512-BF16: 615 ms a step in bf16 against 290 in float32, a 6-layer hidden-128 probe).</summary>
     public bool Bf16 { get; init; } = true;
     public int MaxSourceLength { get; init; } = 256;
     public int MaxTargetLength { get; init; } = 128;

@@ -46,6 +46,15 @@ public sealed record CompareOptions
     public string Device { get; init; } = "cpu";
     /// <summary><see cref="Device"/> as a torch device, for loading models (a method: the record's printed form stays its settings).</summary>
     public TorchSharp.torch.Device TorchDevice() => TorchSharp.torch.device(Device);
+
+    /// <summary>Whether the fine-tuning and evaluation compute in bf16: <see cref="FinetuneRecipe.Bf16"/> when it is set,
+    /// else whether <see cref="Device"/> computes bf16 in hardware (<see cref="Runtime.BFloat16Support.IsNative"/>).</summary>
+    public bool ComputesInBf16() => Finetune.Bf16 ?? Runtime.BFloat16Support.IsNative(TorchDevice().type);
+
+    /// <summary>The compute type <see cref="ComputesInBf16"/> gives, for the run's log and report (saying why when the device decided float32).</summary>
+    public string ComputeDescription() =>
+        ComputesInBf16() ? "bf16 compute, fp32 master weights" : Finetune.Bf16 is null ? "fp32 (this CPU has no bf16 instructions)" : "fp32";
+
     /// <summary>Seeds every fine-tuning run, the draw of the records it trains on and the tagger; the small base model has
     /// its own (<see cref="BaseModelRecipe.Seed"/>), so another seed here fine-tunes the same base model.</summary>
     public int Seed { get; init; } = 42;

@@ -17,6 +17,7 @@ public static class Comparison
         log ??= _ => { };
         var clock = Stopwatch.StartNew();
         var data = ExperimentData.Prepare(options, log);
+        log($"compute: {options.ComputeDescription()}");
         var results = new List<MethodResult> { MethodRun.Base(data, log) };
         foreach (var method in options.Finetune.Methods)
             results.Add(MethodRun.FineTune(data, method.Options, method.LearningRate, log: log));
@@ -35,7 +36,7 @@ public static class Comparison
             BaseModel = data.BaseModelDescription,
             TrainSentences = data.TrainExamples.Count, TrainRecords = data.TrainRecords.Count, DevSentences = data.DevExamples.Count, DevRecords = data.DevRecords.Count,
             FinetuneSteps = options.Finetune.Steps, BatchSize = options.Finetune.BatchSize, Seed = options.Seed,
-            Compute = options.Finetune.Bf16 ? "bf16 compute, fp32 master weights" : "fp32",
+            Compute = options.ComputeDescription(),
             Decoding = options.Generation.Describe() + $", max_new_tokens {options.Generation.MaxNewTokens}",
             Machine = MachineDescription.Current(), Seconds = seconds, Methods = methods, Tagger = tagger,
             Corpus = Path.Combine(options.DataDir, options.TrainFile) + ", " + Path.Combine(options.DataDir, options.DevFile),

@@ -106,11 +106,11 @@ public sealed record ExperimentData
 
     private static List<InstructionRecord> Records(IEnumerable<NerInstructionRecord> records) => records.Select(r => r.Record).ToList();
 
-    /// <summary>The base model in the options' compute type (bf16 when <see cref="FinetuneRecipe.Bf16"/>), or float32 for training (fp32 master weights).</summary>
+    /// <summary>The base model in the options' compute type (bf16 when <see cref="CompareOptions.ComputesInBf16"/>), or float32 for training (fp32 master weights).</summary>
     public ChatGlmForConditionalGeneration LoadBase(bool forTraining = false) =>
         ChatGlmForConditionalGeneration.FromPretrained(BaseModelDir, new ModelLoadOptions
         {
-            DType = Options.Finetune.Bf16 && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32, Device = Options.TorchDevice(),
+            DType = Options.ComputesInBf16() && !forTraining ? ScalarType.BFloat16 : ScalarType.Float32, Device = Options.TorchDevice(),
         });
 
     /// <summary>A human-readable description of the base model (for reports).</summary>

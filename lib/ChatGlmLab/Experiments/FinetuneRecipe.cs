@@ -17,8 +17,10 @@ public sealed record FinetuneRecipe
     /// <summary>Loss records per run (the loss curves' points).</summary>
     public int LogPoints { get; init; } = 20;
     /// <summary>bf16 compute with fp32 master weights in training, bf16 weights in evaluation (every column, the base
-    /// model's too, is evaluated in the same precision).</summary>
-    public bool Bf16 { get; init; } = true;
+    /// model's too, is evaluated in the same precision); false: float32 throughout. Null (the default): bf16 where the
+    /// hardware computes it (<see cref="Runtime.BFloat16Support"/>: CUDA, or a CPU with bf16 instructions), float32
+    /// elsewhere, where bf16 would make the run slower, not faster. <see cref="CompareOptions.ComputesInBf16"/> decides.</summary>
+    public bool? Bf16 { get; init; }
     /// <summary>The methods compared, in column order (after the base model).</summary>
     public IReadOnlyList<MethodRecipe> Methods { get; init; } = ComparedMethods.All;
     /// <summary>

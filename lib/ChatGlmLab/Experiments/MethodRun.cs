@@ -51,7 +51,7 @@ public static class MethodRun
         {
             OutputDir = Path.Combine(options.OutputDir, name), OverwriteOutputDir = true, MaxSteps = recipe.Steps, LearningRate = learningRate,
             LrSchedulerType = recipe.LrSchedulerType, WarmupRatio = recipe.WarmupRatio, LoggingSteps = Math.Max(1, recipe.Steps / recipe.LogPoints),
-            SaveStrategy = "no", Bf16 = recipe.Bf16, Seed = options.Seed, DisableTqdm = true, PerDeviceTrainBatchSize = recipe.BatchSize,
+            SaveStrategy = "no", Bf16 = options.ComputesInBf16(), Seed = options.Seed, DisableTqdm = true, PerDeviceTrainBatchSize = recipe.BatchSize,
         };
         var source = new SftBatchSource(data.Tokenizer, inputs, recipe.BatchSize, shuffle: true, groupByLength: true);
         TrainResult train;
@@ -73,7 +73,7 @@ public static class MethodRun
         string dir = Path.Combine(options.OutputDir, name);
         Directory.CreateDirectory(dir);
         var clock = Stopwatch.StartNew();
-        if (options.Finetune.Bf16 && model.DType == ScalarType.Float32 && model.Config.QuantizationBit == null) model.to(ScalarType.BFloat16);
+        if (options.ComputesInBf16() && model.DType == ScalarType.Float32 && model.Config.QuantizationBit == null) model.to(ScalarType.BFloat16);
         model.eval();
         var predictor = new Predictor(model, data.Preprocessor, options.Generation, options.EvalBatchSize);
         var records = data.DevRecords.Select(r => r.Record).ToList();

@@ -55,7 +55,7 @@ public sealed class ExperimentProfileTests
         Assert.Equal((40, 4, 16), (tiny.TrainSentences, tiny.DevSentences, tiny.Generation.MaxNewTokens));
         Assert.Equal((64, 2, 2, 256), (tiny.BaseModel.HiddenSize, tiny.BaseModel.NumLayers, tiny.BaseModel.NumHeads, tiny.BaseModel.InnerHiddenSize));
         Assert.Equal((120, 16, 2e-3, 4000), (tiny.BaseModel.Steps, tiny.BaseModel.BatchSize, tiny.BaseModel.LearningRate, tiny.BaseModel.GeneratorSentences));
-        Assert.Equal((24, 4, true, "cosine"), (tiny.Finetune.Steps, tiny.Finetune.BatchSize, tiny.Finetune.Bf16, tiny.Finetune.LrSchedulerType));
+        Assert.Equal((24, 4, (bool?)null, "cosine"), (tiny.Finetune.Steps, tiny.Finetune.BatchSize, tiny.Finetune.Bf16, tiny.Finetune.LrSchedulerType));
         Assert.False(tiny.Generation.DoSample);
     }
 

@@ -56,18 +56,19 @@ public sealed class SeedSpreadTests : IDisposable
         Assert.Contains("seed 2", e.Message);
     }
 
-    /// <summary>The CLI end to end in the tiny profile: a full comparison per seed, and the summary of exactly those runs.</summary>
+    /// <summary>The CLI end to end in the tiny profile: a full comparison per seed (in float32, as --bf16 false asks), and the summary of exactly those runs.</summary>
     [Fact]
     public void CompareWithSeedsRunsEachSeedAndSummarisesThem()
     {
         var stdout = new StringWriter();
         int exit = CliApp.Run(["compare", "--profile", "tiny", "--seeds", "5,6", "--output_dir", Dir, "--dataset_dir", Path.Combine(Paths.RepoRoot, "data"),
-            "--tagger_epochs", "2"], TextReader.Null, stdout, new StringWriter());
+            "--tagger_epochs", "2", "--bf16", "false"], TextReader.Null, stdout, new StringWriter());
         Assert.True(exit == 0, stdout.ToString());
         Assert.Contains("mean ± sd over seeds 5, 6", stdout.ToString());
 
         var runs = new[] { 5, 6 }.Select(seed => ComparisonReport.Read(Path.Combine(Dir, $"seed-{seed}", "results.json"))).ToList();
         Assert.Equal([5, 6], runs.Select(r => r.Seed));
+        Assert.All(runs, r => Assert.Equal("fp32", r.Compute));   // --bf16 false, whatever this CPU has
         var spread = System.Text.Json.JsonSerializer.Deserialize<SeedSpreadResult>(File.ReadAllText(Path.Combine(Dir, SeedSpread.ResultFile)))!;
         for (int c = 0; c < runs[0].Methods.Count; c++)
             Assert.Equal(runs.Select(r => r.Methods[c].Generation.RougeL), spread.Metrics["ROUGE-L"][c]!.Values);
