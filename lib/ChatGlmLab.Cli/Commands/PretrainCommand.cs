@@ -122,9 +122,8 @@ public static class PretrainCommand
         catch (ArgumentException e) { throw new CliUsageException(e.Message); }   // a profile without its data is a usage error
         // The finished model replaces the output folder: it must not hold the corpus it is built from.
         string corpusDir = options.DataDir, corpusArgument = profile == ExperimentProfile.Cluener ? "--cluener_dir" : "--dataset_dir";
-        string realOutput = OutputDirectory.RealPath(outputDir), realData = OutputDirectory.RealPath(corpusDir);
-        if (OutputDirectory.SamePath(outputDir, corpusDir) || realData.StartsWith(realOutput + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new CliUsageException($"--output_dir {outputDir} holds {corpusArgument} {corpusDir} (real paths {realOutput}, {realData}): the built model " +
+        if (OutputDirectory.SameOrInside(outputDir, corpusDir))
+            throw new CliUsageException($"--output_dir {outputDir} holds {corpusArgument} {corpusDir} (real paths {OutputDirectory.RealPath(outputDir)}, {OutputDirectory.RealPath(corpusDir)}): the built model " +
                 $"replaces the output folder; give a folder of its own, e.g. {options.ShippedBaseModelFolder()}");
         options = options with { BaseModel = options.BaseModel with { Seed = training.Seed } };
         var output = context.Stdout;

@@ -18,16 +18,9 @@ public static class BFloat16Support
     public static bool IsNative(DeviceType device) => device == DeviceType.CUDA || CpuHasBFloat16Instructions.Value;
 
     /// <summary>Read once: the flags do not change while the process runs. False where /proc/cpuinfo is not there (not Linux): unknown is not fast.</summary>
-    private static readonly Lazy<bool> CpuHasBFloat16Instructions = new(() => HasFlag(ReadCpuFlags()));
+    private static readonly Lazy<bool> CpuHasBFloat16Instructions = new(() => HasFlag(CpuInfo.Field("flags") ?? ""));
 
     /// <summary>Whether a cpuinfo "flags" line holds one of <see cref="CpuFlags"/> as a whole word.</summary>
     public static bool HasFlag(string flagsLine) =>
         flagsLine.Split([' ', '\t', ':'], StringSplitOptions.RemoveEmptyEntries).Intersect(CpuFlags).Any();
-
-    private static string ReadCpuFlags()
-    {
-        try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags")) ?? ""; }
-        catch (IOException) { return ""; }
-        catch (UnauthorizedAccessException) { return ""; }
-    }
 }

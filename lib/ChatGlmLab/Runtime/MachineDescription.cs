@@ -8,8 +8,7 @@ public static class MachineDescription
 {
     public static string Current()
     {
-        string cpu = "unknown CPU";
-        try { cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? cpu; } catch (IOException) { }
+        string cpu = CpuInfo.Field("model name") ?? "unknown CPU";
         return $"{cpu}, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, torch threads {get_num_threads()}, {RuntimeInformation.OSDescription}";
     }
 }

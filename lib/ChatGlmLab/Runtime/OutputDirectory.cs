@@ -7,7 +7,8 @@ namespace ChatGlmLab.Runtime;
 /// <c>overwrite_output_dir</c>);</item>
 /// <item>an output directory must be a folder or not exist yet: not a file, and not under a file;</item>
 /// <item>an output must not be an input. Paths are compared as the file system sees them (<see cref="RealPath(string)"/>):
-/// "m/base/" and a symlink to m/base are m/base, so the merged weights of an export cannot replace the base model's.</item>
+/// "m/base/" and a symlink to m/base are m/base, so the merged weights of an export cannot replace the base model's. An
+/// output folder that is replaced whole must not hold an input either (<see cref="SameOrInside"/>).</item>
 /// </list>
 /// Each rule returns why it refuses (naming the arguments, the paths and what to do) or null, so the library throws its
 /// own exception and the CLI reports a usage error (exit 2) with the same words.
@@ -78,9 +79,20 @@ public static class OutputDirectory
     public static bool SamePath(string a, string b)
     {
         string realA = RealPath(a), realB = RealPath(b);
-        var comparison = IgnoresCase(realA) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        return string.Equals(realA, realB, comparison);
+        return string.Equals(realA, realB, ComparisonFor(realA));
     }
+
+    /// <summary>True when <paramref name="inner"/> is <paramref name="outer"/> or lies inside it, the real paths compared as
+    /// <see cref="SamePath"/> compares them (so a folder that replaces <paramref name="outer"/> would take <paramref name="inner"/> with it).</summary>
+    public static bool SameOrInside(string outer, string inner)
+    {
+        string realOuter = RealPath(outer), realInner = RealPath(inner);
+        var comparison = ComparisonFor(realOuter);
+        return string.Equals(realOuter, realInner, comparison) || realInner.StartsWith(realOuter + Path.DirectorySeparatorChar, comparison);
+    }
+
+    private static StringComparison ComparisonFor(string realPath) =>
+        IgnoresCase(realPath) ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     /// <summary>
     /// The absolute path with trailing separators trimmed and every symbolic link among its existing ancestors (and

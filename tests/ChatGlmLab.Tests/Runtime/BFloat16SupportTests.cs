@@ -23,7 +23,7 @@ public sealed class BFloat16SupportTests
         Assert.True((options with { Finetune = options.Finetune with { Bf16 = true } }).ComputesInBf16());
         Assert.False((options with { Finetune = options.Finetune with { Bf16 = false } }).ComputesInBf16());
 
-        string flags = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags")) ?? "" : "";
+        string flags = CpuInfo.Field("flags") ?? "";
         Assert.Equal(BFloat16Support.HasFlag(flags), options.ComputesInBf16());
         Assert.Equal(options.ComputesInBf16() ? "bf16 compute, fp32 master weights" : "fp32 (this CPU has no bf16 instructions)", options.ComputeDescription());
         Assert.Equal("fp32", (options with { Finetune = options.Finetune with { Bf16 = false } }).ComputeDescription());

@@ -25,6 +25,20 @@ public sealed class OutputDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_holds_itself_and_what_is_under_it_but_not_a_sibling_that_shares_its_name_as_a_prefix()
+    {
+        string outer = Directory.CreateDirectory(_tmp.PathOf("out")).FullName;
+        string link = _tmp.PathOf("link-to-out");
+        Directory.CreateSymbolicLink(link, outer);
+
+        Assert.True(OutputDirectory.SameOrInside(outer, outer + Path.DirectorySeparatorChar));
+        Assert.True(OutputDirectory.SameOrInside(outer, Path.Combine(link, "data", "train.json")));   // inside, through a link
+        Assert.True(OutputDirectory.SameOrInside(link, Path.Combine(outer, "data")));
+        Assert.False(OutputDirectory.SameOrInside(outer, _tmp.PathOf("outside")));                      // "out" is a prefix of "outside"
+        Assert.False(OutputDirectory.SameOrInside(Path.Combine(outer, "data"), outer));                 // the folder above is not inside
+    }
+
+    [Fact]
     public void Case_is_ignored_only_where_the_file_system_ignores_it()
     {
         string lower = Directory.CreateDirectory(_tmp.PathOf("casing")).FullName;
