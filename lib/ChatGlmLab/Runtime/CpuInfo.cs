@@ -7,8 +7,13 @@ public static class CpuInfo
     /// <returns>The text after the field's colon, trimmed; null where the file or the field is not there (not Linux).</returns>
     public static string? Field(string name)
     {
-        try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(name))?.Split(':', 2)[1].Trim(); }
+        try { return Field(name, File.ReadLines("/proc/cpuinfo")); }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
     }
+
+    /// <summary>The first line whose name (the text before its colon, trimmed) is <paramref name="name"/> exactly: on x86
+    /// "model" comes before "model name" and "cpu family" before "cpu cores", so a prefix would find the wrong line.</summary>
+    internal static string? Field(string name, IEnumerable<string> lines) =>
+        lines.Select(l => l.Split(':', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim() == name)?[1].Trim();
 }

@@ -88,7 +88,9 @@ public static class OutputDirectory
     {
         string realOuter = RealPath(outer), realInner = RealPath(inner);
         var comparison = ComparisonFor(realOuter);
-        return string.Equals(realOuter, realInner, comparison) || realInner.StartsWith(realOuter + Path.DirectorySeparatorChar, comparison);
+        // A root ("/", "C:\") keeps its separator in RealPath: everything else is inside it.
+        string prefix = Path.EndsInDirectorySeparator(realOuter) ? realOuter : realOuter + Path.DirectorySeparatorChar;
+        return string.Equals(realOuter, realInner, comparison) || realInner.StartsWith(prefix, comparison);
     }
 
     private static StringComparison ComparisonFor(string realPath) =>

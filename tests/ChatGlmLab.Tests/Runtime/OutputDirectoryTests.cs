@@ -36,6 +36,7 @@ public sealed class OutputDirectoryTests : IDisposable
         Assert.True(OutputDirectory.SameOrInside(link, Path.Combine(outer, "data")));
         Assert.False(OutputDirectory.SameOrInside(outer, _tmp.PathOf("outside")));                      // "out" is a prefix of "outside"
         Assert.False(OutputDirectory.SameOrInside(Path.Combine(outer, "data"), outer));                 // the folder above is not inside
+        Assert.True(OutputDirectory.SameOrInside(Path.GetPathRoot(outer)!, outer));                     // a root keeps its separator
     }
 
     [Fact]
