@@ -103,6 +103,11 @@ public static class BaseModelBuilder
         }
         model.to(ScalarType.Float32);
         ModelExport.SavePretrained(model, building);
+        // The trainer's log, state and arguments stay beside the model; not its copy of the weights (the model just saved,
+        // again) nor its TensorBoard events (the log's losses): the folder is shipped in the repository, so it stays small.
+        File.Delete(Path.Combine(args.OutputDir, BaseModelManifest.WeightsFile));
+        string events = Path.Combine(args.OutputDir, TensorBoardLogger.RunsFolder);
+        if (Directory.Exists(events)) Directory.Delete(events, recursive: true);
         var manifest = new BaseModelManifest
         {
             Key = key, Seed = recipe.Seed, Recipe = recipe, PretrainingSeconds = Math.Round(seconds, 1),

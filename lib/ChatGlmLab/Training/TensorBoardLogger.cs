@@ -18,9 +18,12 @@ public sealed class TensorBoardLogger
         _writer = TorchSharp.torch.utils.tensorboard.SummaryWriter(logDir, createRunName: false);
     }
 
+    /// <summary>The folder of the output directory that holds the runs' event files (HF's default logging_dir's parent).</summary>
+    public const string RunsFolder = "runs";
+
     /// <summary>HF's default logging_dir: runs/&lt;MonDD_HH-MM-SS&gt;_&lt;hostname&gt; under the output directory.</summary>
     public static string DefaultLogDir(string outputDir) =>
-        Path.Combine(outputDir, "runs", DateTime.Now.ToString("MMMdd_HH-mm-ss", System.Globalization.CultureInfo.InvariantCulture) + "_" + Dns.GetHostName());
+        Path.Combine(outputDir, RunsFolder, DateTime.Now.ToString("MMMdd_HH-mm-ss", System.Globalization.CultureInfo.InvariantCulture) + "_" + Dns.GetHostName());
 
     public void Log(IReadOnlyDictionary<string, double> entry, int step)
     {

@@ -4,6 +4,7 @@ using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Experiments;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Tests.Infrastructure;
+using ChatGlmLab.Training;
 
 namespace ChatGlmLab.Tests.Cli;
 
@@ -177,6 +178,10 @@ public sealed class CliDataScoreAndPretrainTests : IDisposable
         Assert.Equal(BaseModelManifest.Sha256Of(Path.Combine(output, BaseModelManifest.WeightsFile)), manifest.WeightsSha256);
         Assert.Contains(manifest.Key, run.Stdout);
         Assert.Empty(Directory.GetDirectories(_root, "tiny-base.building-*"));
+        // The trainer's outputs are kept without a second copy of the weights or its event files.
+        Assert.True(File.Exists(Path.Combine(output, "pretraining", "trainer_log.jsonl")));
+        Assert.Equal([BaseModelManifest.WeightsFile], Directory.GetFiles(output, "*.bin", SearchOption.AllDirectories).Select(Path.GetFileName));
+        Assert.False(Directory.Exists(Path.Combine(output, "pretraining", TensorBoardLogger.RunsFolder)));
 
         // In compare's cache folder under its key, the model is what compare takes: nothing is built again.
         string cache = Path.Combine(_root, "cache");

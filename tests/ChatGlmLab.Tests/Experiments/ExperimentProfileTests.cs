@@ -69,6 +69,6 @@ public sealed class ExperimentProfileTests
         Assert.Equal(ComparedMethods.PTuning.Options with { PrefixProjection = toolkit.PrefixProjection }, FinetuningOptions.For(FinetuningType.PTuning));
         Assert.Equal(ComparedMethods.Freeze.Options with { NumLayerTrainable = toolkit.NumLayerTrainable }, FinetuningOptions.For(FinetuningType.Freeze));
         Assert.Equal((8, 32.0, 5e-3), (ComparedMethods.Lora.Options.LoraRank, ComparedMethods.Lora.Options.LoraAlpha, ComparedMethods.Lora.LearningRate));
-        Assert.Equal([5e-3, 2e-3, 6e-3, 1e-3], ComparedMethods.All.Select(m => m.LearningRate));
+        Assert.Equal([5e-3, 5e-3, 6e-3, 1e-3], ComparedMethods.All.Select(m => m.LearningRate));
     }
 }
