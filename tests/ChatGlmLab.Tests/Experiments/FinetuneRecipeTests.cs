@@ -1,3 +1,4 @@
+using ChatGlmLab.Datasets;
 using ChatGlmLab.Datasets.Ner;
 using ChatGlmLab.Experiments;
 using ChatGlmLab.Tasks.Ner;
@@ -34,7 +35,8 @@ public class FinetuneRecipeTests
         if (new[] { types, mentions, positions }.Any(w => w % 1 != 0))
             Assert.NotEqual(trained, recipe.RecordsToTrain(records, seed: 8));   // a fractional weight draws
 
-        var copies = trained.GroupBy(r => r, ReferenceEqualityComparer.Instance).ToDictionary(g => g.Key, g => g.Count(), ReferenceEqualityComparer.Instance);
+        var copies = new Dictionary<InstructionRecord, int>(ReferenceEqualityComparer.Instance);   // records are equal by value; count each object
+        foreach (var record in trained) copies[record] = copies.GetValueOrDefault(record) + 1;
         foreach (var (turn, weight) in new[] { (NerTurnKind.Types, types), (NerTurnKind.Mentions, mentions), (NerTurnKind.Positions, positions) })
         {
             var ofTurn = records.Where(r => r.Turn == turn).ToList();

@@ -39,7 +39,9 @@ public sealed class BioTagSetTests
         const string text = "北京大学";
         Assert.Null(Tags.TryEncode(new NerExample(text, [new NerEntity("address", 0, 2, "北京"), new NerEntity("name", 0, 4, "北京大学")])));
         Assert.Null(Tags.TryEncode(new NerExample(text, [new NerEntity("organization", 0, 4, "北京大学")])));
-        Assert.Equal([0L, 0, 0, 0], Tags.TryEncode(new NerExample(text, [])));
+        var none = Tags.TryEncode(new NerExample(text, []));
+        Assert.NotNull(none);
+        Assert.Equal([0L, 0, 0, 0], none);
     }
 
     [Fact]
