@@ -76,7 +76,7 @@ public sealed class TrainerTests : IDisposable
         foreach (var file in new[] { "trainer_log.jsonl", "trainer_state.json", "all_results.json", "train_results.json", "eval_results.json",
                      "training_loss.html", "training_eval_loss.html", "adapter_config.json", "adapter_model.bin", "finetuning_args.json", "training_args.json" })
             Assert.True(File.Exists(Path.Combine(dir, file)), $"missing {file}");
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir, "runs"), "events.out.tfevents*", SearchOption.AllDirectories));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir, TensorBoardLogger.RunsFolder), "events.out.tfevents*", SearchOption.AllDirectories));
         Assert.Contains("<svg", File.ReadAllText(Path.Combine(dir, "training_loss.html")));
 
         // save_total_limit 2: checkpoint-8 rotated away.
