@@ -23,6 +23,7 @@ public sealed class CluenerProfileTests(ITestOutputHelper output)
         Assert.Equal((0, 0), (options.TrainSentences, options.DevSentences));   // all of both, as the published results use
         Assert.Equal(["BiLSTM-CRF", "BERT-base", "RoBERTa-wwm-large-ext"], options.PublishedResults.Take(3).Select(p => p.System));
         Assert.Equal([70.0, 78.82, 80.42, 80.5], options.PublishedResults.Select(p => p.F1));
+        Assert.Equal(options.BaseModel.NumLayers, options.Finetune.Methods.Single(m => m.Name == "freeze").Options.NumLayerTrainable);   // every block of its 3
 
         var train = NerCorpusFormat.Read(Path.Combine(options.DataDir, options.TrainFile), options.CorpusFormat).Items;
         Assert.Equal(10748, train.Count);

@@ -13,7 +13,7 @@ public sealed class ExperimentProfileTests
         var reduced = ExperimentProfile.Options(ExperimentProfile.Reduced, "out");
         Assert.True(tiny.Finetune.Steps * tiny.Finetune.BatchSize < reduced.Finetune.Steps * reduced.Finetune.BatchSize);
         Assert.True(tiny.BaseModel.Steps < reduced.BaseModel.Steps && tiny.DevSentences < reduced.DevSentences);
-        Assert.Equal(reduced.Finetune.Methods, tiny.Finetune.Methods);
+        Assert.Equal(ComparedMethods.For(tiny.BaseModel.NumLayers), tiny.Finetune.Methods);   // the same methods, Freeze on its fewer blocks
         Assert.Null(tiny.ModelNameOrPath);                         // builds the small model
     }
 
@@ -24,6 +24,8 @@ public sealed class ExperimentProfileTests
         var real = ExperimentProfile.Options(ExperimentProfile.ChatGlm6B, "out", "data", "/models/chatglm-6b");
         Assert.Equal("/models/chatglm-6b", real.ModelNameOrPath);
         Assert.Equal(0, real.TrainSentences);
+        Assert.Equal(new FinetuningOptions().NumLayerTrainable, real.Finetune.Methods.Single(m => m.Name == "freeze").Options.NumLayerTrainable);   // the toolkit's 3 of 28
+        Assert.Equal(ComparedMethods.All.Where(m => m.Name != "freeze"), real.Finetune.Methods.Where(m => m.Name != "freeze"));
     }
 
     /// <summary>The long profile changes only what a longer run buys: the data it sees and the steps (the base model is the same).</summary>
@@ -69,6 +71,31 @@ public sealed class ExperimentProfileTests
         Assert.Equal(ComparedMethods.PTuning.Options with { PrefixProjection = toolkit.PrefixProjection }, FinetuningOptions.For(FinetuningType.PTuning));
         Assert.Equal(ComparedMethods.Freeze.Options with { NumLayerTrainable = toolkit.NumLayerTrainable }, FinetuningOptions.For(FinetuningType.Freeze));
         Assert.Equal((8, 32.0, 5e-3), (ComparedMethods.Lora.Options.LoraRank, ComparedMethods.Lora.Options.LoraAlpha, ComparedMethods.Lora.LearningRate));
-        Assert.Equal([5e-3, 5e-3, 6e-3, 1e-3], ComparedMethods.All.Select(m => m.LearningRate));
+        Assert.Equal([5e-3, 5e-3, 3e-3, 1e-3], ComparedMethods.All.Select(m => m.LearningRate));
+    }
+
+    /// <summary>Freeze names more blocks than the test profile's and CLUENER's base models have: there it trains every block
+    /// (FineTuning would refuse more), on a deeper model the last ones it names; nothing else changes with the depth.</summary>
+    [Fact]
+    public void FreezeTrainsEveryBlockOfAModelWithFewer()
+    {
+        int named = ComparedMethods.Freeze.Options.NumLayerTrainable;
+        Assert.True(named > 2);
+        foreach (int layers in new[] { 1, 2, named - 1, named, 28 })
+        {
+            var methods = ComparedMethods.For(layers);
+            var freeze = methods.Single(m => m.Name == "freeze");
+            Assert.Equal(layers < named ? layers : named, freeze.Options.NumLayerTrainable);
+            Assert.Equal(ComparedMethods.Freeze.LearningRate, freeze.LearningRate);
+            Assert.Equal(ComparedMethods.All.Where(m => m.Name != "freeze"), methods.Where(m => m.Name != "freeze"));
+        }
+        var tiny = ExperimentProfile.Options(ExperimentProfile.Tiny, "out");
+        Assert.Equal(tiny.BaseModel.NumLayers, tiny.Finetune.Methods.Single(m => m.Name == "freeze").Options.NumLayerTrainable);
+        var defaults = ExperimentProfile.Options(ExperimentProfile.Default, "out");
+        Assert.Equal(ComparedMethods.All, defaults.Finetune.Methods);
+
+        // The report names the blocks as the toolkit counts them: the last n, or the first n for a negative n.
+        Assert.Equal($"last {named} layer(s), mlp", MethodRun.Describe(ComparedMethods.Freeze.Options));
+        Assert.Equal("first 2 layer(s), qkv", MethodRun.Describe(ComparedMethods.Freeze.Options with { NumLayerTrainable = -2, NameModuleTrainable = "qkv" }));
     }
 }
