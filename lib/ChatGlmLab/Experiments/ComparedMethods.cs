@@ -41,5 +41,9 @@ public static class ComparedMethods
     /// every block when the model has fewer than the blocks <see cref="Freeze"/> names (the test profile's 2-layer model,
     /// CLUENER's 3-layer one); a deeper model trains the last ones <see cref="Freeze"/> names.</summary>
     public static IReadOnlyList<MethodRecipe> For(int numLayers) =>
-        [.. All.Select(m => m == Freeze && numLayers < Freeze.Options.NumLayerTrainable ? m with { Options = m.Options with { NumLayerTrainable = numLayers } } : m)];
+        numLayers < Freeze.Options.NumLayerTrainable ? WithFreeze(Freeze.Options with { NumLayerTrainable = numLayers }) : All;
+
+    /// <summary><see cref="All"/> with Freeze trained as <paramref name="freeze"/> says, at its learning rate.</summary>
+    public static IReadOnlyList<MethodRecipe> WithFreeze(FinetuningOptions freeze) =>
+        [.. All.Select(m => m == Freeze ? m with { Options = freeze } : m)];
 }

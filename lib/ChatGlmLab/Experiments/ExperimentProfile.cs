@@ -57,7 +57,7 @@ public static class ExperimentProfile
                     Turns = new TurnMix(1, 1, 1),   // as the seed's files have it (the quarter of the position records is for the small CPU model)
                     // Freeze as the toolkit has it, the last 3 blocks' MLPs: 6 would train 805 M parameters, 12.9 GB of
                     // float32 weights, gradients and Adam state against 6.4 GB (environment.md's memory table has the 3).
-                    Methods = [.. ComparedMethods.All.Select(m => m == ComparedMethods.Freeze ? m with { Options = FinetuningOptions.For(FinetuningType.Freeze) } : m)],
+                    Methods = ComparedMethods.WithFreeze(FinetuningOptions.For(FinetuningType.Freeze)),
                 },
             },
             Cluener => CluenerOptions(cluenerDir, dataDir),
