@@ -15,7 +15,7 @@ public sealed record FinetuningOptions
 {
     /// <summary>The method: lora, p_tuning, freeze, full (or none).</summary>
     [JsonPropertyName("finetuning_type")] public string FinetuningTypeName { get; init; } = "lora";
-    /// <summary>Freeze: how many of the last layers train.</summary>
+    /// <summary>Freeze: how many layers train, counted from the last layer (from the first when negative, as in the toolkit).</summary>
     [JsonPropertyName("num_layer_trainable")] public int NumLayerTrainable { get; init; } = 3;
     /// <summary>Freeze: which module of the trained layers trains (mlp or qkv).</summary>
     [JsonPropertyName("name_module_trainable")] public string NameModuleTrainable { get; init; } = "mlp";
@@ -42,6 +42,9 @@ public sealed record FinetuningOptions
         "full" => FinetuningType.Full,
         _ => throw new ArgumentException($"finetuning_type '{FinetuningTypeName}' is not one of none, freeze, p_tuning, lora, full"),
     };
+
+    /// <summary>Freeze's trained layers in words, "last 3" or "first 2": the toolkit counts a positive num_layer_trainable from the last layer, a negative one from the first.</summary>
+    [JsonIgnore] public string TrainableLayers => $"{(NumLayerTrainable > 0 ? "last" : "first")} {Math.Abs(NumLayerTrainable)}";
 
     [JsonIgnore] public IReadOnlyList<string> LoraTargets => LoraTarget.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 

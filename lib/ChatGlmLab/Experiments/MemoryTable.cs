@@ -54,7 +54,7 @@ public static class MemoryTable
     {
         FinetuningType.Lora => $" (r={o.LoraRank}, {o.LoraTarget})",
         FinetuningType.PTuning => $" (pre_seq_len={o.PreSeqLen}{(o.PrefixProjection ? ", projection" : "")})",
-        FinetuningType.Freeze => $" ({o.NumLayerTrainable} layers, {o.NameModuleTrainable})",
+        FinetuningType.Freeze => $" ({o.TrainableLayers} layers, {o.NameModuleTrainable})",
         _ => "",
     };
 

@@ -115,7 +115,7 @@ public static class MethodRun
     {
         FinetuningType.Lora => $"rank {o.LoraRank}, alpha {o.LoraAlpha}, dropout {o.LoraDropout}, target {o.LoraTarget}",
         FinetuningType.PTuning => $"pre_seq_len {o.PreSeqLen}, prefix_projection {o.PrefixProjection.ToString().ToLowerInvariant()}",
-        FinetuningType.Freeze => $"{(o.NumLayerTrainable > 0 ? "last" : "first")} {Math.Abs(o.NumLayerTrainable)} layer(s), {o.NameModuleTrainable}",
+        FinetuningType.Freeze => $"{o.TrainableLayers} layer(s), {o.NameModuleTrainable}",
         FinetuningType.Full => "all parameters",
         _ => "",
     };

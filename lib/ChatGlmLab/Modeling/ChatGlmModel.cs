@@ -87,9 +87,11 @@ public sealed class ChatGlmModel : nn.Module<ChatGlmModelInput, ChatGlmModelOutp
         }
 
         var (cos, sin) = RotaryEmbedding.Tables(positionIds, Config.HeadDim, dtype);
-        // When gradients flow, the explicit (upstream) attention is faster than scaled_dot_product_attention:
-        // its backward measured 797 vs 920 ms per fwd+bwd step on the mid-size model (fp32, CPU); the GUIDE saw the same in bf16.
-        bool explicitAttention = input.ExactUpstreamAttention || (training && is_grad_enabled());
+        // Training in bfloat16 on a CPU keeps the explicit (upstream) attention: libtorch's bfloat16 CPU kernel of
+        // scaled_dot_product_attention is slow (SelfAttention.FastAttention), and the GUIDE measured explicit attention ahead there.
+        // In float32 the fused kernel is the faster one: LoRA, P-Tuning v2 and full fine-tuning of the shipped base model
+        // trained 13-23% faster with it, the mid-size benchmark model equally fast (environment.md, "bf16 or float32 on a CPU").
+        bool explicitAttention = input.ExactUpstreamAttention || (training && is_grad_enabled() && dtype == ScalarType.BFloat16 && hidden.device_type == DeviceType.CPU);
         var (additive, rowKeep) = explicitAttention ? (null, null) : AttentionContext.PrepareMask(attentionMask, dtype);
         var ctx = new AttentionContext
         {

@@ -63,7 +63,7 @@ public sealed class SelfAttention : nn.Module<BlockInput, Tensor>
         return dense.forward(merged);
     }
 
-    /// <summary>Literal port of upstream attention_fn (used in training, where its backward is faster, and to verify the fast path).</summary>
+    /// <summary>Literal port of upstream attention_fn (used in bfloat16 training, and to verify the fast path).</summary>
     private Tensor UpstreamAttention(Tensor q, Tensor k, Tensor v, Tensor? mask)
     {
         var scores = (q / _queryDivisor).matmul(k.transpose(-1, -2));

@@ -1,5 +1,6 @@
 using ChatGlmLab.Adapters;
 using ChatGlmLab.Experiments;
+using ChatGlmLab.Modeling;
 
 namespace ChatGlmLab.Tests.Experiments;
 
@@ -97,5 +98,8 @@ public sealed class ExperimentProfileTests
         // The report names the blocks as the toolkit counts them: the last n, or the first n for a negative n.
         Assert.Equal($"last {named} layer(s), mlp", MethodRun.Describe(ComparedMethods.Freeze.Options));
         Assert.Equal("first 2 layer(s), qkv", MethodRun.Describe(ComparedMethods.Freeze.Options with { NumLayerTrainable = -2, NameModuleTrainable = "qkv" }));
+        // So does the memory table (its rows are the same options).
+        var rows = MemoryTable.Compute(ChatGlmConfig.ChatGlm6B(), [ComparedMethods.Freeze.Options with { NumLayerTrainable = -2 }, ComparedMethods.Freeze.Options with { NumLayerTrainable = 3 }]);
+        Assert.Equal(["freeze (first 2 layers, mlp)", "freeze (last 3 layers, mlp)"], rows.Select(r => r.Method).Distinct());
     }
 }
