@@ -6,7 +6,8 @@ namespace ChatGlmLab.Experiments;
 /// The methods the comparison fine-tunes, in column order, and the notebooks' starting points (notebook 2 starts from
 /// <see cref="Lora"/>, 3 from <see cref="PTuning"/>, 4 from <see cref="Freeze"/>). Each is the adapter's own defaults
 /// (<see cref="FinetuningOptions"/>, the Python toolkit's) plus only what the comparison changes, with the reason;
-/// the learning rates are per method because adapters need larger ones than full fine-tuning.
+/// the learning rates are per method because adapters need larger ones than full fine-tuning. The figures below were
+/// measured in float32 with the explicit attention in training (docs/findings.md says how far the fused kernel moves them).
 /// </summary>
 public static class ComparedMethods
 {

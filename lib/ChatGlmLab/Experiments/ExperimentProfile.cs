@@ -71,7 +71,7 @@ public static class ExperimentProfile
     }
 
     /// <summary>
-    /// The default recipe given about 48 minutes here instead of ten: every train sentence (2,000;
+    /// The default recipe given about 45 minutes here instead of ten: every train sentence (2,000;
     /// the default takes 240) and 5,000 steps per method, so each record is seen about twice rather than many times over;
     /// all 200 dev sentences (1,406 mentions), so a difference of a few points is not the dev set's noise; the tagger 10
     /// passes over the larger train set. Same shipped base model (<see cref="BaseModelRecipe.InstructionSentences"/> keeps its key).
