@@ -176,6 +176,15 @@ public sealed class ParsedArguments(IReadOnlyDictionary<string, string> values, 
 
     public bool GetBool(string name) => GetBoolOrNull(name) ?? false;
 
+    /// <summary>Runs <paramref name="apply"/>, which puts the value of <paramref name="name"/> into an options record: the
+    /// record's own check (an <see cref="ArgumentException"/>, the rule written once for the CLI and the notebooks) becomes
+    /// a usage error naming the argument and the value given.</summary>
+    public T Checked<T>(string name, Func<T> apply)
+    {
+        try { return apply(); }
+        catch (ArgumentException e) { throw new CliUsageException($"--{name}{(Get(name) is { } value ? " " + value : "")}: {e.Message}"); }
+    }
+
     /// <summary>The boolean argument when it is given or has a default, null otherwise (for "unset: the program decides").</summary>
     public bool? GetBoolOrNull(string name) => Get(name) is { } v ? (bool)ArgumentSpec.Convert(name, v, typeof(bool))! : null;
 

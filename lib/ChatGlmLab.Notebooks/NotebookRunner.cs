@@ -32,8 +32,16 @@ public sealed record NotebookRun(string Notebook, IReadOnlyList<NotebookCell> Ce
 {
     public CellRun? Failure => Runs.FirstOrDefault(r => r.Error != null);
     public bool Succeeded => Failure == null;
-    /// <summary>"notebook, cell n: message" for the first failing cell.</summary>
-    public string? FailureMessage => Failure is { } f ? $"{Notebook}, cell {f.Number}: {f.Error}" : null;
+    /// <summary>True when the first failing cell is the one holding the parameters injected by the caller (papermill's
+    /// -p, the CLI's --set): the caller's input failed, not the notebook.</summary>
+    public bool FailedInInjectedParameters => Failure is { } f && Cells.Any(c => c.Number == f.Number && c.HasTag(NotebookRunner.InjectedParametersTag));
+    /// <summary>"notebook, cell n: message" for the first failing cell; for the injected parameters' cell it says so and which
+    /// cell declares the names that may be set (a name the notebook does not declare fails there).</summary>
+    public string? FailureMessage => Failure is not { } f ? null
+        : FailedInInjectedParameters
+            ? $"{Notebook}, cell {f.Number} (the parameters given with --set): {f.Error}; set only names the parameters cell" +
+              (Cells.FirstOrDefault(c => c.HasTag(NotebookRunner.ParametersTag)) is { } parameters ? $" (cell {parameters.Number})" : "") + " declares, as C# statements such as: maxSteps = 20;"
+            : $"{Notebook}, cell {f.Number}: {f.Error}";
 }
 
 /// <summary>

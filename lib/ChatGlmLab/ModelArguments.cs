@@ -19,4 +19,19 @@ public sealed record ModelArguments
     [JsonIgnore]
     public IReadOnlyList<string> CheckpointDirs =>
         CheckpointDir?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+    /// <summary>
+    /// Why <paramref name="outputDir"/> may not receive a model (an export, or the weights training saves), or null: it is
+    /// the base model or one of the checkpoints (as real paths: "m/base/" or a symlink to m/base is m/base), whose files
+    /// it would replace. <paramref name="argumentPrefix"/> is "--" to name the arguments as the command line spells them.
+    /// </summary>
+    public string? RefusalToWriteOver(string outputDir, string argumentPrefix = "")
+    {
+        var inputs = CheckpointDirs.Select(dir => (Argument: "checkpoint_dir", Path: dir)).Prepend(("model_name_or_path", ModelNameOrPath));
+        foreach (var (argument, path) in inputs)
+            if (Runtime.OutputDirectory.RefusalToOverwriteInput(outputDir, argumentPrefix + "output_dir", path, argumentPrefix + argument,
+                    $"choose another {argumentPrefix}output_dir") is { } refusal)
+                return refusal;
+        return null;
+    }
 }

@@ -40,13 +40,18 @@ public static class CompareCommand
         {
             throw new CliUsageException(e.Message);   // a profile without its data is a usage error
         }
-        if (given.GetInt("max_steps") is int steps) options = options with { Finetune = options.Finetune with { Steps = steps } };
+        if (given.Get("cluener_dir") is not null && options.CorpusFormat != Datasets.Ner.NerCorpusFormat.Cluener)
+            throw new CliUsageException($"--cluener_dir is the cluener profile's data, but --profile is {given.Get("profile")}; add --profile cluener to run on CLUENER2020, or leave --cluener_dir out");
+        if (options.ModelNameOrPath is string model) ModelSetup.CheckModelArguments(new ChatGlmLab.ModelArguments { ModelNameOrPath = model });
+        // Each value goes through its options record's own check (ParsedArguments.Checked): refused here, before the data is read.
+        if (given.GetInt("max_steps") is int steps) options = given.Checked("max_steps", () => options with { Finetune = options.Finetune with { Steps = steps } });
         if (given.GetInt("seed") is int seed) options = options with { Seed = seed };
         var seeds = Seeds(given);
         if (given.Get("device") is string device) options = options with { Device = device };
+        given.Checked("device", options.TorchDevice);
         if (given.GetBoolOrNull("bf16") is bool bf16) options = options with { Finetune = options.Finetune with { Bf16 = bf16 } };
-        if (given.GetInt("tagger_epochs") is int epochs) options = options with { Tagger = options.Tagger with { Epochs = epochs } };
-        if (given.GetDouble("tagger_max_seconds") is double seconds) options = options with { Tagger = options.Tagger with { MaxSeconds = seconds } };
+        if (given.GetInt("tagger_epochs") is int epochs) options = given.Checked("tagger_epochs", () => options with { Tagger = options.Tagger with { Epochs = epochs } });
+        if (given.GetDouble("tagger_max_seconds") is double seconds) options = given.Checked("tagger_max_seconds", () => options with { Tagger = options.Tagger with { MaxSeconds = seconds } });
         Action<string> log = line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
         if (seeds != null)
         {

@@ -25,7 +25,7 @@ public static class ExportCommand
             throw new CliUsageException("export writes a float checkpoint; drop --quantization_bit (quantize when loading the export instead)");
         string outputDir = given.Require("output_dir", "where the merged model is written");
         // The input check first: with --overwrite_output_dir, an output_dir that is the base model would otherwise pass.
-        if (Deployment.InputRefusal(modelArgs, outputDir, "--") is { } inputRefusal) throw new CliUsageException(inputRefusal);
+        if (modelArgs.RefusalToWriteOver(outputDir, "--") is { } inputRefusal) throw new CliUsageException(inputRefusal);
         if (OutputDirectory.RefusalToWriteInto(outputDir, given.GetBool("overwrite_output_dir")) is { } refusal) throw new CliUsageException(refusal);
 
         var copied = Deployment.Export(modelArgs, outputDir);

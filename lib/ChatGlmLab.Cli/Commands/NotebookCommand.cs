@@ -1,4 +1,5 @@
 using ChatGlmLab.Notebooks;
+using ChatGlmLab.Runtime;
 
 namespace ChatGlmLab.Cli.Commands;
 
@@ -53,6 +54,13 @@ public static class NotebookCommand
         }
         if (file == null) throw new CliUsageException("notebook run needs the .ipynb file");
         InputFile.Require(file, "notebook run", ".ipynb notebook");
+        // Where the outputs go is checked before the run, not after minutes of cells.
+        if (write && output != null)
+        {
+            if (Directory.Exists(output)) throw new CliUsageException($"--output {output} is a folder; give the path of the .ipynb file to write");
+            if (OutputDirectory.FileInTheWay(Path.GetDirectoryName(Path.GetFullPath(output))!) is { } blocking)
+                throw new CliUsageException($"--output {output} is under {blocking}, which is a file, not a folder; give a path in a folder");
+        }
 
         var run = NotebookRunner.Run(file, new NotebookRunOptions
         {
@@ -63,7 +71,7 @@ public static class NotebookCommand
         if (!run.Succeeded)
         {
             context.Stderr.WriteLine($"error: {run.FailureMessage}");
-            return CliApp.Failed;
+            return run.FailedInInjectedParameters ? CliApp.UsageError : CliApp.Failed;
         }
         context.Stdout.WriteLine($"{run.Notebook}: {run.Runs.Count} cells in {run.Seconds:F1} s" + (write ? $", outputs written to {Path.GetFullPath(output ?? file)}" : ""));
         return CliApp.Ok;

@@ -39,6 +39,7 @@ public static class RealSizeBenchCommand
             ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Phase).ToList()
             : RealSizePhase.All.ToList();
         var options = Options(given, dir);
+        given.Checked("device", () => ComputeDevice.Parse(options.Device));   // before a 13 GB checkpoint is written for it
         var output = context.Stdout;
         output.WriteLine($"machine: {MachineDescription.Current()}");
 

@@ -62,6 +62,10 @@ public static class TrainCommand
         if (training.DoTrain && training.ResumeFromCheckpoint == null
             && OutputDirectory.RefusalToWriteInto(training.OutputDir, training.OverwriteOutputDir, alternative: "--resume_from_checkpoint to continue the run") is { } refusal)
             throw new CliUsageException(refusal);
+        // Training saves weights into output_dir (full fine-tuning a whole pytorch_model.bin, an adapter its adapter_model.bin):
+        // not into the model or a checkpoint it starts from, even with --overwrite_output_dir. Predictions alone may go there.
+        if (training.DoTrain && modelArgs.RefusalToWriteOver(training.OutputDir, "--") is { } overInput)
+            throw new CliUsageException(overInput);
 
         // Data: the registry's datasets, max_samples each; a dev split only when training.
         var split = InstructionDatasetLoader.Load(new InstructionDatasetRequest(data.Dataset!)

@@ -61,7 +61,7 @@ public static class RealSizeBenchmark
     public static RealSizeResult Run(RealSizePhase phase, RealSizeOptions options)
     {
         // The toolkit's defaults are the table's rows: LoRA r8 on query_key_value, P-Tuning pre_seq_len 16, Freeze the last 3 layers' mlp.
-        var device = TorchSharp.torch.device(options.Device);
+        var device = Runtime.ComputeDevice.Parse(options.Device);
         var clock = Stopwatch.StartNew();
         var method = phase.Method is { } name ? new FinetuningOptions { FinetuningTypeName = name } : null;
         // Freeze on a quantized base: the layers it trains load in float (as `train` does).

@@ -44,8 +44,9 @@ public sealed record CompareOptions
     /// <summary>Where the compared models train and predict: "cpu", or "cuda" / "cuda:N" with the TorchBackend=cuda build
     /// (the small base model is always built on the CPU).</summary>
     public string Device { get; init; } = "cpu";
-    /// <summary><see cref="Device"/> as a torch device, for loading models (a method: the record's printed form stays its settings).</summary>
-    public TorchSharp.torch.Device TorchDevice() => TorchSharp.torch.device(Device);
+    /// <summary><see cref="Device"/> as a torch device, for loading models (a method: the record's printed form stays its settings);
+    /// a name that is not a device, or CUDA where this process has none, is an <see cref="ArgumentException"/> saying what to give.</summary>
+    public TorchSharp.torch.Device TorchDevice() => Runtime.ComputeDevice.Parse(Device);
 
     /// <summary>Whether the fine-tuning and evaluation compute in bf16: <see cref="FinetuneRecipe.Bf16"/> when it is set,
     /// else whether <see cref="Device"/> computes bf16 in hardware (<see cref="Runtime.BFloat16Support.IsNative"/>).</summary>

@@ -16,25 +16,10 @@ public static class Deployment
     {
         if (modelArgs.QuantizationBit != null)
             throw new ArgumentException("export writes a float checkpoint; drop quantization_bit (quantize when loading the export instead)");
-        if (InputRefusal(modelArgs, outputDir) is { } refusal) throw new ArgumentException(refusal);
+        if (modelArgs.RefusalToWriteOver(outputDir) is { } refusal) throw new ArgumentException(refusal);
         using var model = ChatGlm.LoadPretrained(modelArgs).Model;
         ModelExport.SavePretrained(model, outputDir);
         return CopyTokenizerFiles(modelArgs.ModelNameOrPath, outputDir);
-    }
-
-    /// <summary>
-    /// Why <paramref name="outputDir"/> may not receive the export, or null: it is the base model or one of the checkpoints
-    /// (as real paths: "m/base/" or a symlink to m/base is m/base), whose files the export would replace.
-    /// <paramref name="argumentPrefix"/> is "--" to name the arguments as the command line spells them.
-    /// </summary>
-    public static string? InputRefusal(ModelArguments modelArgs, string outputDir, string argumentPrefix = "")
-    {
-        var inputs = modelArgs.CheckpointDirs.Select(dir => (Argument: "checkpoint_dir", Path: dir)).Prepend(("model_name_or_path", modelArgs.ModelNameOrPath));
-        foreach (var (argument, path) in inputs)
-            if (OutputDirectory.RefusalToOverwriteInput(outputDir, argumentPrefix + "output_dir", path, argumentPrefix + argument,
-                    $"choose another {argumentPrefix}output_dir") is { } refusal)
-                return refusal;
-        return null;
     }
 
     /// <summary>The tokenizer (config, special tokens, SentencePiece model) and the remote-code .py files HF's from_pretrained needs.</summary>

@@ -46,8 +46,9 @@ public sealed record ExperimentData
         var builder = new NerInstructionBuilder(options.Instructions);
         var (allTrain, trainExamples, allRecords) = ReadTrain(options, builder);
         var trainRecords = options.Finetune.RecordsToTrain(allRecords, options.Seed);
-        var devExamples = Take(NerCorpusFormat.Read(Path.Combine(options.DataDir, options.DevFile), options.CorpusFormat).Items, options.DevSentences);
-        var devRecords = builder.BuildAll(devExamples).ToList();
+        string devFile = Path.Combine(options.DataDir, options.DevFile);
+        var devExamples = Take(NerCorpusFormat.Read(devFile, options.CorpusFormat).Items, options.DevSentences);
+        var devRecords = BuildAll(builder, devExamples, devFile);
         log($"data: {trainExamples.Count} train sentences → {allRecords.Count} records, {trainRecords.Count} fine-tuned on; {devExamples.Count} dev sentences → {devRecords.Count} records");
 
         string baseDir = options.ModelNameOrPath
@@ -91,14 +92,22 @@ public sealed record ExperimentData
     /// first <see cref="BaseModelRecipe.InstructionSentences"/> train sentences, whatever the fine-tuning uses (so its key depends
     /// on neither the number of sentences fine-tuned on nor the share of their records).</summary>
     private static List<InstructionRecord> BaseModelRecords(CompareOptions options, NerInstructionBuilder builder, IReadOnlyList<NerExample> allTrain) =>
-        Records(builder.BuildAll(Take(allTrain, options.BaseModel.InstructionSentences)));
+        Records(BuildAll(builder, Take(allTrain, options.BaseModel.InstructionSentences), Path.Combine(options.DataDir, options.TrainFile)));
 
     /// <summary>Every train sentence, those fine-tuned on, and all their 3-turn records.</summary>
     private static (IReadOnlyList<NerExample> All, IReadOnlyList<NerExample> Used, List<NerInstructionRecord> Records) ReadTrain(CompareOptions options, NerInstructionBuilder builder)
     {
         var all = ReadAllTrain(options);
         var used = Take(all, options.TrainSentences);
-        return (all, used, builder.BuildAll(used).ToList());
+        return (all, used, BuildAll(builder, used, Path.Combine(options.DataDir, options.TrainFile)));
+    }
+
+    /// <summary>The 3-turn records of <paramref name="examples"/>; a sentence the questions cannot ask about (a type the
+    /// label set lacks) is named with its file.</summary>
+    private static List<NerInstructionRecord> BuildAll(NerInstructionBuilder builder, IEnumerable<NerExample> examples, string file)
+    {
+        try { return builder.BuildAll(examples).ToList(); }
+        catch (ArgumentException e) { throw new ArgumentException($"{file}, {e.Message}; the profile's label set is fixed, so fix the sentence or use a corpus of these types"); }
     }
 
     private static IReadOnlyList<NerExample> ReadAllTrain(CompareOptions options) =>

@@ -10,10 +10,14 @@ namespace ChatGlmLab.Experiments;
 /// </summary>
 public sealed record FinetuneRecipe
 {
-    public int Steps { get; init; } = 1000;
-    public int BatchSize { get; init; } = 8;
+    // Checked when set (as TurnMix's weights are), so a bad budget fails where it is written, not after minutes of work.
+    /// <summary>Optimizer steps per method, 1 or more.</summary>
+    public int Steps { get; init => field = value >= 1 ? value : throw new ArgumentException($"FinetuneRecipe.Steps = {value}: the steps per method are 1 or more"); } = 1000;
+    /// <summary>Records per step, 1 or more.</summary>
+    public int BatchSize { get; init => field = value >= 1 ? value : throw new ArgumentException($"FinetuneRecipe.BatchSize = {value}: a batch holds 1 record or more"); } = 8;
     public string LrSchedulerType { get; init; } = "cosine";
-    public double WarmupRatio { get; init; } = 0.05;
+    /// <summary>The share of the steps the learning rate warms up over, 0 to 1.</summary>
+    public double WarmupRatio { get; init => field = value is >= 0 and <= 1 ? value : throw new ArgumentException($"FinetuneRecipe.WarmupRatio = {value}: the warmup is a share of the steps, 0 to 1"); } = 0.05;
     /// <summary>Loss records per run (the loss curves' points).</summary>
     public int LogPoints { get; init; } = 20;
     /// <summary>bf16 compute with fp32 master weights in training, bf16 weights in evaluation (every column, the base

@@ -17,11 +17,11 @@ public sealed record TaggerOptions
     /// <summary>Passes over the train sentences (0 = no tagger: the comparison leaves its column out). 20 passes over the
     /// default profile's 240 sentences take about 32 s here (Intel Xeon, 2 cores), a quarter of one method's fine-tuning;
     /// entity F1 90.7 / 93.3 / 90.1 over seeds 42 / 43 / 44, against 90.7 / 94.1 / 90.1 after 30 passes (42 s).</summary>
-    public int Epochs { get; init; } = 20;
+    public int Epochs { get; init => field = value >= 0 ? value : throw new ArgumentException($"TaggerOptions.Epochs = {value}: the tagger's passes are 0 (no tagger) or more"); } = 20;
     /// <summary>Wall-clock limit on training, checked after every batch; 0 = none (the epochs alone decide).</summary>
-    public double MaxSeconds { get; init; }
+    public double MaxSeconds { get; init => field = double.IsFinite(value) && value >= 0 ? value : throw new ArgumentException($"TaggerOptions.MaxSeconds = {value}: the tagger's time cap is in seconds, 0 (none) or more"); }
 
-    public int BatchSize { get; init; } = 16;
+    public int BatchSize { get; init => field = value >= 1 ? value : throw new ArgumentException($"TaggerOptions.BatchSize = {value}: a batch holds 1 sentence or more"); } = 16;
     public double LearningRate { get; init; } = 5e-3;
     /// <summary>Total gradient 2-norm clipped to this (0 = no clipping).</summary>
     public double MaxGradNorm { get; init; } = 5.0;

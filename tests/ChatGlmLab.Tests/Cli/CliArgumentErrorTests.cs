@@ -194,6 +194,22 @@ public sealed class CliArgumentErrorTests
         AssertUsageError(TinyCliModelFixture.Run("compare", "--seed", "1", "--seeds", "2,3"), "either --seed", "or --seeds");
     }
 
+    [Theory]
+    [InlineData("--max_steps", "0", "--max_steps 0:", "1 or more")]
+    [InlineData("--max_steps", "-5", "--max_steps -5:", "1 or more")]
+    [InlineData("--tagger_epochs", "-1", "--tagger_epochs -1:", "0 (no tagger) or more")]
+    [InlineData("--tagger_max_seconds", "-3", "--tagger_max_seconds -3:", "0 (none) or more")]
+    [InlineData("--device", "gpu", "--device gpu:", "give cpu, cuda or cuda:N")]
+    [InlineData("--device", "cuda:99", "--device cuda:99:", "cuda")]   // no CUDA here; on a GPU machine, not 100 GPUs
+    [InlineData("--model_name_or_path", "no-such-model-dir", "--model_name_or_path no-such-model-dir", "directory not found")]
+    [InlineData("--cluener_dir", ".", "--cluener_dir is the cluener profile's data", "--profile cluener")]
+    public void Compare_refuses_a_budget_device_or_folder_it_cannot_use_before_reading_data(string name, string value, string named, string what)
+    {
+        var run = TinyCliModelFixture.Run("compare", name, value, "--output_dir", Path.Combine(Path.GetTempPath(), "chatglmlab-cli-never-written"));
+        AssertUsageError(run, named, what);
+        Assert.DoesNotContain("data:", run.Stdout);   // refused before the corpus was read
+    }
+
     [Fact]
     public void The_seeds_max_train_samples_spelling_binds_max_samples()
     {

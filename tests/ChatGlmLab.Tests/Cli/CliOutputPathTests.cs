@@ -3,8 +3,8 @@ using ChatGlmLab.Tests.Infrastructure;
 namespace ChatGlmLab.Tests.Cli;
 
 /// <summary>
-/// An output is never an input: export refuses an --output_dir that is the base model or a checkpoint (however the
-/// path is spelled: trailing slash, symlink), data convert refuses to write a file over its --input, and --name
+/// An output is never an input: export and training refuse an --output_dir that is the base model or a checkpoint (however
+/// the path is spelled: trailing slash, symlink), data convert refuses to write a file over its --input, and --name
 /// must be a plain file name. Each refusal is a usage error (exit 2) that names both paths, and leaves the input as it was.
 /// </summary>
 public sealed class CliOutputPathTests : IDisposable
@@ -61,6 +61,27 @@ public sealed class CliOutputPathTests : IDisposable
         var run = Export(baseDir, lora, merged);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.True(File.Exists(Path.Combine(merged, "pytorch_model.bin")));
+    }
+
+    [Fact]
+    public void Training_into_the_base_model_or_the_adapter_it_continues_is_refused_even_with_overwrite()
+    {
+        var (baseDir, lora) = CopyModelAndAdapter();
+        byte[] before = File.ReadAllBytes(Path.Combine(baseDir, "pytorch_model.bin"));
+        CliRun Train(string output, params string[] extra) => TinyCliModelFixture.Run(
+            ["train", "--do_train", "--model_name_or_path", baseDir, "--dataset", "maintenance_3turn_train",
+             "--dataset_dir", Path.Combine(Paths.RepoRoot, "data"), "--max_steps", "1", "--output_dir", output, "--overwrite_output_dir", .. extra]);
+
+        // Full fine-tuning would save its pytorch_model.bin over the base model's.
+        string link = _tmp.PathOf("link-to-base");
+        Directory.CreateSymbolicLink(link, baseDir);
+        AssertRefused(Train(link, "--finetuning_type", "full"), $"--output_dir {link}", $"--model_name_or_path {baseDir}", "choose another --output_dir");
+        // LoRA continued from an adapter would save its adapter_model.bin over the one it loaded.
+        AssertRefused(Train(lora + Path.DirectorySeparatorChar, "--finetuning_type", "lora", "--checkpoint_dir", lora), $"--checkpoint_dir {lora}");
+
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(baseDir, "pytorch_model.bin")));
+        Assert.Equal(["config.json", "pytorch_model.bin"], Directory.GetFiles(baseDir).Select(Path.GetFileName).Order());
+        Assert.Equal(["adapter_config.json", "adapter_model.bin"], Directory.GetFiles(lora).Select(Path.GetFileName).Order());
     }
 
     [Fact]

@@ -18,6 +18,26 @@ public sealed class ExperimentProfileTests
         Assert.Null(tiny.ModelNameOrPath);                         // builds the small model
     }
 
+    /// <summary>A sentence whose type the profile's questions do not offer is named by file and sentence (from 1), before any model is built.</summary>
+    [Fact]
+    public void ASentenceOfATypeTheQuestionsLackIsNamedByFileAndSentence()
+    {
+        using var tmp = new Infrastructure.TempFiles();
+        string source = Path.Combine(Infrastructure.Paths.RepoRoot, "data", "maintenance");
+        Directory.CreateDirectory(tmp.PathOf("maintenance"));
+        File.Copy(Path.Combine(source, "dev.ner.jsonl"), tmp.PathOf(Path.Combine("maintenance", "dev.ner.jsonl")));
+        var lines = File.ReadAllLines(Path.Combine(source, "train.ner.jsonl")).Take(10).ToArray();
+        var third = System.Text.Json.Nodes.JsonNode.Parse(lines[2])!;
+        third["entities"]![0]!["type"] = "未知类型";
+        lines[2] = third.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        File.WriteAllLines(tmp.PathOf(Path.Combine("maintenance", "train.ner.jsonl")), lines);
+
+        var options = ExperimentProfile.Options(ExperimentProfile.Tiny, tmp.PathOf("out"), tmp.Dir);
+        var e = Assert.Throws<ArgumentException>(() => ExperimentData.Prepare(options));
+        Assert.Contains($"{Path.Combine(tmp.Dir, "maintenance", "train.ner.jsonl")}, sentence 3: type '未知类型'", e.Message);
+        Assert.False(Directory.Exists(tmp.PathOf(Path.Combine("out", "base-model"))));
+    }
+
     [Fact]
     public void ChatGlm6BNeedsTheCheckpointAndUsesAllData()
     {

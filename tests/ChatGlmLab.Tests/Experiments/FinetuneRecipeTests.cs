@@ -64,4 +64,18 @@ public class FinetuneRecipeTests
         Assert.Contains("TurnMix.Positions", Assert.Throws<ArgumentException>(() => mix with { Positions = double.NaN }).Message);
         Assert.Equal(new TurnMix(2, 1, 0.25), mix with { Types = 2 });
     }
+
+    [Fact]
+    public void ABudgetThatCannotRunIsRefusedWhereItIsWritten()
+    {
+        var recipe = new FinetuneRecipe();
+        Assert.Contains("FinetuneRecipe.Steps = 0", Assert.Throws<ArgumentException>(() => recipe with { Steps = 0 }).Message);
+        Assert.Contains("FinetuneRecipe.BatchSize = -1", Assert.Throws<ArgumentException>(() => recipe with { BatchSize = -1 }).Message);
+        Assert.Contains("FinetuneRecipe.WarmupRatio = 1.5", Assert.Throws<ArgumentException>(() => recipe with { WarmupRatio = 1.5 }).Message);
+        Assert.Equal(1, (recipe with { Steps = 1 }).Steps);
+        var tagger = new ChatGlmLab.Taggers.TaggerOptions();
+        Assert.Contains("TaggerOptions.Epochs = -1", Assert.Throws<ArgumentException>(() => tagger with { Epochs = -1 }).Message);
+        Assert.Contains("TaggerOptions.MaxSeconds", Assert.Throws<ArgumentException>(() => tagger with { MaxSeconds = double.PositiveInfinity }).Message);
+        Assert.Equal(0, (tagger with { Epochs = 0 }).Epochs);   // 0 passes: the comparison leaves the tagger out
+    }
 }

@@ -68,6 +68,33 @@ public sealed class NotebookRunnerTests : IDisposable
     }
 
     [Fact]
+    public void A_parameter_the_notebook_does_not_declare_is_a_usage_error_naming_the_parameters_cell()
+    {
+        string path = Notebook("undeclared.ipynb", ("var steps = 3;", [NotebookRunner.ParametersTag]), ("Console.WriteLine(steps);", []));
+        byte[] before = File.ReadAllBytes(path);
+        var stderr = new StringWriter();
+        int exit = CliApp.Run(["notebook", "run", path, "--set", "stpes = 20;", "--no_write"], TextReader.Null, new StringWriter(), stderr);
+        Assert.True(exit == CliApp.UsageError, stderr.ToString());
+        Assert.Contains("undeclared.ipynb, cell 3 (the parameters given with --set)", stderr.ToString());
+        Assert.Contains("stpes", stderr.ToString());
+        Assert.Contains("the parameters cell (cell 2) declares", stderr.ToString());
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void An_output_path_that_cannot_be_written_is_refused_before_any_cell_runs()
+    {
+        string path = Notebook("ok.ipynb", ("File.WriteAllText(\"ran.txt\", \"x\");", []));
+        foreach (var output in new[] { _dir, Path.Combine(path, "out.ipynb") })
+        {
+            var stderr = new StringWriter();
+            Assert.Equal(CliApp.UsageError, CliApp.Run(["notebook", "run", path, "--output", output], TextReader.Null, new StringWriter(), stderr));
+            Assert.Contains($"--output {output}", stderr.ToString());
+        }
+        Assert.False(File.Exists(Path.Combine(_dir, "ran.txt")));   // the notebook's folder is its working directory
+    }
+
+    [Fact]
     public void FailingNotebookRunExitsOneWithTheCell()
     {
         string path = Notebook("fails.ipynb", ("throw new Exception(\"bad parameter\");", []));

@@ -131,14 +131,15 @@ public sealed class NerInstructionBuilder
         return pairs;
     }
 
+    // The messages count sentences from 1, as a reader of the file does (sentenceIndex counts from 0).
     private void Check(NerExample example, int sentenceIndex)
     {
         foreach (var e in example.Entities)
         {
             if (!_labels.Contains(e.Type))
-                throw new ArgumentException($"sentence {sentenceIndex}: type '{e.Type}' is not among the labels the question offers ({Options.FormatLabels()})");
+                throw new ArgumentException($"sentence {sentenceIndex + 1}: type '{e.Type}' is not among the labels the question offers ({Options.FormatLabels()})");
             if (e.Mention.Contains(Options.Separator, StringComparison.Ordinal))
-                throw new ArgumentException($"sentence {sentenceIndex}: mention '{e.Mention}' contains the answer separator '{Options.Separator}', so its answers could not be parsed back");
+                throw new ArgumentException($"sentence {sentenceIndex + 1}: mention '{e.Mention}' contains the answer separator '{Options.Separator}', so its answers could not be parsed back");
         }
     }
 
