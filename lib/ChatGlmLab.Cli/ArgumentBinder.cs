@@ -90,11 +90,15 @@ public sealed class ArgumentSpec
     public ParsedArguments Parse(IReadOnlyList<string> args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? bareFlag = null;   // the flag just read without a value: a stray word after it was meant as its value
         for (int i = 0; i < args.Count; i++)
         {
             string token = args[i];
             if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2)
-                throw new CliUsageException($"unexpected '{token}': {Command} takes --name value arguments");
+                throw new CliUsageException(bareFlag != null
+                    ? $"--{bareFlag} takes true or false (or stands alone, meaning true), not '{token}'"
+                    : $"unexpected '{token}': {Command} takes --name value arguments");
+            bareFlag = null;
             string name = token[2..];
             string? inlineValue = null;
             int equals = name.IndexOf('=');
@@ -113,6 +117,7 @@ public sealed class ArgumentSpec
                 // A flag alone means true; an explicit true/false right after it is its value.
                 bool explicitValue = i + 1 < args.Count && IsBooleanText(args[i + 1]);
                 value = explicitValue ? args[++i] : "true";
+                if (!explicitValue) bareFlag = name;
             }
             else
             {

@@ -52,6 +52,10 @@ public static class CompareCommand
         if (given.GetBoolOrNull("bf16") is bool bf16) options = options with { Finetune = options.Finetune with { Bf16 = bf16 } };
         if (given.GetInt("tagger_epochs") is int epochs) options = given.Checked("tagger_epochs", () => options with { Tagger = options.Tagger with { Epochs = epochs } });
         if (given.GetDouble("tagger_max_seconds") is double seconds) options = given.Checked("tagger_max_seconds", () => options with { Tagger = options.Tagger with { MaxSeconds = seconds } });
+        foreach (var file in new[] { options.TrainFile, options.DevFile })
+            if (options.CorpusFormat != Datasets.Ner.NerCorpusFormat.Cluener && !File.Exists(Path.Combine(options.DataDir, file)))
+                throw new CliUsageException($"--dataset_dir {given.Get("dataset_dir")} ({Path.GetFullPath(options.DataDir)}): no {file} there; " +
+                    "run from the repository's root (the default is its data folder) or give --dataset_dir the folder that holds the corpus");
         Action<string> log = line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
         if (seeds != null)
         {

@@ -179,6 +179,13 @@ public sealed class CliArgumentErrorTests
     }
 
     [Fact]
+    public void A_flag_followed_by_a_word_that_is_not_true_or_false_names_the_flag()
+    {
+        AssertUsageError(TinyCliModelFixture.Run("compare", "--bf16", "maybe"), "--bf16 takes true or false", "not 'maybe'");
+        AssertUsageError(TinyCliModelFixture.Run("compare", "stray"), "unexpected 'stray'", "--name value");
+    }
+
+    [Fact]
     public void Compare_takes_an_integer_seed()
     {
         var run = TinyCliModelFixture.Run("compare", "--seed", "x");
@@ -203,6 +210,7 @@ public sealed class CliArgumentErrorTests
     [InlineData("--device", "cuda:99", "--device cuda:99:", "cuda")]   // no CUDA here; on a GPU machine, not 100 GPUs
     [InlineData("--model_name_or_path", "no-such-model-dir", "--model_name_or_path no-such-model-dir", "directory not found")]
     [InlineData("--cluener_dir", ".", "--cluener_dir is the cluener profile's data", "--profile cluener")]
+    [InlineData("--dataset_dir", "no-such-corpus", "--dataset_dir no-such-corpus", "no maintenance/train.ner.jsonl there")]
     public void Compare_refuses_a_budget_device_or_folder_it_cannot_use_before_reading_data(string name, string value, string named, string what)
     {
         var run = TinyCliModelFixture.Run("compare", name, value, "--output_dir", Path.Combine(Path.GetTempPath(), "chatglmlab-cli-never-written"));
