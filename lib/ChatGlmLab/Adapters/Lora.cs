@@ -138,7 +138,15 @@ public static class Lora
         var config = ReadConfig(dir);
         string weights = WeightFiles.Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException($"no LoRA weights in {dir}: looked for {string.Join(", ", WeightFiles)}");
-        if (!Adapters(model).Any()) Inject(model, config.Targets, config.Rank, config.Alpha, config.Dropout);
+        if (!Adapters(model).Any())
+        {
+            try { Inject(model, config.Targets, config.Rank, config.Alpha, config.Dropout); }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{Path.Combine(dir, ConfigFile)}: target_modules [{string.Join(", ", config.Targets)}] do not fit this base model " +
+                    $"({e.Message}): was the adapter made for another model?");
+            }
+        }
 
         // The model's adapters under PEFT's key names are the targets; keys without PEFT's prefix are unexpected.
         StateDictCopy.Into(AdapterStateDict(model), [weights], weights, new StateDictCopyOptions

@@ -221,6 +221,16 @@ public sealed class FineTuningTests : IDisposable
 
         var missing = Assert.Throws<FileNotFoundException>(() => Lora.Load(other, _dir));
         Assert.Contains("adapter_config.json", missing.Message);
+
+        // An adapter of modules this architecture does not have: named by its config file, not as a lora_target argument.
+        string foreign = Directory.CreateDirectory(Path.Combine(_dir, "foreign")).FullName;
+        File.Copy(Paths.Fixture("chatglm-tiny-lora", "adapter_model.bin"), Path.Combine(foreign, "adapter_model.bin"));
+        File.WriteAllText(Path.Combine(foreign, "adapter_config.json"),
+            File.ReadAllText(Paths.Fixture("chatglm-tiny-lora", "adapter_config.json")).Replace("query_key_value", "q_proj"));
+        using var tiny = ChatGlmForConditionalGeneration.Create(ChatGlmConfig.FromPretrained(Tiny));
+        var wrongTargets = Assert.Throws<InvalidDataException>(() => Lora.Load(tiny, foreign));
+        Assert.Contains(Path.Combine(foreign, "adapter_config.json"), wrongTargets.Message);
+        Assert.Contains("q_proj", wrongTargets.Message);
         Assert.Throws<DirectoryNotFoundException>(() => FineTuning.ApplyCheckpoints(other, [Path.Combine(_dir, "nope")]));
     }
 
