@@ -186,6 +186,7 @@ public static class TrainCommand
         PredictionScoring.PrintMetrics(output, scores.Metrics);
         output.WriteLine(scores.EntityNote);
         output.WriteLine($"generated {predictor.GeneratedTokens} tokens in {seconds:F1} s ({predictor.GeneratedTokens / Math.Max(seconds, 1e-9):F2} tokens/s, prefill included)");
+        if (predictor.CutNote() is { } cut) output.WriteLine($"note: {cut}");
         output.WriteLine($"predictions: {Path.GetFullPath(predictionsPath)}");
         output.WriteLine($"metrics:     {Path.GetFullPath(Path.Combine(outputDir, "predict_results.json"))}");
         if (scores.Entities != null)

@@ -21,6 +21,16 @@ public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedP
     /// <summary>Generated tokens in total over all calls (for cost per sentence).</summary>
     public long GeneratedTokens { get; private set; }
 
+    /// <summary>Answers generated over all calls, and those of them that reached the length limit without the end token:
+    /// their text is cut, which <see cref="CutNote"/> reports rather than letting it pass as the model's answer.</summary>
+    public int Answers { get; private set; }
+    public int AnswersCut { get; private set; }
+
+    /// <summary>One line saying how many answers the length limit cut, or null when none was.</summary>
+    public string? CutNote() => AnswersCut == 0 ? null
+        : $"{AnswersCut} of {Answers} answers reached the length limit ({(generation.MaxNewTokens is int n ? $"max_new_tokens {n}" : $"max_length {generation.MaxLength}")}) " +
+          "before the end token: their text is cut (a model that never ends its answers cuts all of them); raise the limit to see them whole";
+
     /// <param name="records">The records to answer; the predictions come back in this order.</param>
     /// <param name="progress">Called after each batch with (records done, records in all); null for none.</param>
     /// <param name="evaluationExamples">The records already preprocessed with ForEvaluation (e.g. from a
@@ -52,6 +62,8 @@ public sealed class Predictor(ChatGlmForConditionalGeneration model, SupervisedP
                 var ids = rows.AsSpan(r * width, width).ToArray().Select(i => (int)i).ToList();
                 int eos = ids.IndexOf(tokenizer.EosId);
                 GeneratedTokens += eos < 0 ? ids.Count : eos + 1;
+                Answers++;
+                if (eos < 0) AnswersCut++;
                 predictions[members[r]] = tokenizer.Decode(ids, skipSpecialTokens: true);
             }
             done += members.Length;

@@ -88,6 +88,7 @@ public static class MethodRun
         double seconds = clock.Elapsed.TotalSeconds;
         log($"{name}: BLEU-4 {generation.Bleu4:F2}, ROUGE-L {generation.RougeL:F2}, entity F1 gold-history {gold.Micro.F1 * 100:F1}, " +
             $"cascade {cascade.Raw.Micro.F1 * 100:F1} (grounded {cascade.Grounded.Micro.F1 * 100:F1}) in {seconds:F0} s");
+        if (predictor.CutNote() is { } cut) log($"{name}: {cut}");
 
         var trainable = train?.TrainableParameters ?? TrainableParameters.Of(model) with { Trainable = 0 };
         var result = new MethodResult
