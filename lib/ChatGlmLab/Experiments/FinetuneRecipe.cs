@@ -31,7 +31,9 @@ public sealed record FinetuneRecipe
     /// How many times each turn's records are fine-tuned on (<see cref="TurnMix"/>; 1, 1, 1 = the seed's files as they are).
     /// A quarter of the position records: counting characters is the turn the small model does not learn, and taken
     /// as they are they were two thirds of the answer tokens. Full fine-tuning of the previous base model, 1,500 steps:
-    /// grounded entity F1 47.2 on turns 1 and 2 only, against 25.3 on every record (measured on AMD EPYC).
+    /// grounded entity F1 47.2 on turns 1 and 2 only, against 25.3 on every record (measured on AMD EPYC). Every turn-1
+    /// record twice (the shipped model, three seeds) moved each method by less than the seeds' spread, and with a tenth of
+    /// the position records P-Tuning v2 failed in every seed (docs/findings.md).
     /// </summary>
     public TurnMix Turns { get; init; } = new(1, 1, 0.25);
 
