@@ -40,7 +40,8 @@ public static class CompareCommand
         {
             throw new CliUsageException(e.Message);   // a profile without its data is a usage error
         }
-        if (given.Get("cluener_dir") is not null && options.CorpusFormat != Datasets.Ner.NerCorpusFormat.Cluener)
+        bool cluener = options.CorpusFormat == Datasets.Ner.NerCorpusFormat.Cluener;   // its profile checks its own files (cluener_dir)
+        if (given.Get("cluener_dir") is not null && !cluener)
             throw new CliUsageException($"--cluener_dir is the cluener profile's data, but --profile is {given.Get("profile")}; add --profile cluener to run on CLUENER2020, or leave --cluener_dir out");
         if (options.ModelNameOrPath is string model) ModelSetup.CheckModelArguments(new ChatGlmLab.ModelArguments { ModelNameOrPath = model });
         // Each value goes through its options record's own check (ParsedArguments.Checked): refused here, before the data is read.
@@ -52,8 +53,8 @@ public static class CompareCommand
         if (given.GetBoolOrNull("bf16") is bool bf16) options = options with { Finetune = options.Finetune with { Bf16 = bf16 } };
         if (given.GetInt("tagger_epochs") is int epochs) options = given.Checked("tagger_epochs", () => options with { Tagger = options.Tagger with { Epochs = epochs } });
         if (given.GetDouble("tagger_max_seconds") is double seconds) options = given.Checked("tagger_max_seconds", () => options with { Tagger = options.Tagger with { MaxSeconds = seconds } });
-        foreach (var file in new[] { options.TrainFile, options.DevFile })
-            if (options.CorpusFormat != Datasets.Ner.NerCorpusFormat.Cluener && !File.Exists(Path.Combine(options.DataDir, file)))
+        foreach (var file in cluener ? [] : new[] { options.TrainFile, options.DevFile })
+            if (!File.Exists(Path.Combine(options.DataDir, file)))
                 throw new CliUsageException($"--dataset_dir {given.Get("dataset_dir")} ({Path.GetFullPath(options.DataDir)}): no {file} there; " +
                     "run from the repository's root (the default is its data folder) or give --dataset_dir the folder that holds the corpus");
         Action<string> log = line => context.Stdout.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
