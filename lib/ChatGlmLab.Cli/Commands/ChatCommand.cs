@@ -31,8 +31,9 @@ public static class ChatCommand
         long? seed = given.Get("seed") is { } s ? (long)ArgumentSpec.Convert("seed", s, typeof(long))! : null;
         var options = given.Bind<GenerationArguments>().Apply(ChatSession.ChatDefaults, seed);
         var tokenizer = ModelSetup.LoadTokenizer(modelArgs.ModelNameOrPath);
-        // bfloat16 compute (oneDNN's AVX512-BF16 kernels; 16-bit embeddings and lm_head): the default with a quantized base,
-        // where float32 tables would hold more memory than the int4 weights themselves; --bf16 true|false decides otherwise.
+        // bfloat16 (16-bit embeddings and lm_head): the default with a quantized base, where float32 tables would hold more
+        // memory than the int4 weights themselves; --bf16 true|false decides otherwise. On a CPU without bf16 instructions
+        // the matmuls still compute in float32 (Runtime/MatmulPrecision).
         bool bf16 = given.GetBoolOrNull("bf16") ?? modelArgs.QuantizationBit != null;
         using var model = ChatGlm.LoadPretrained(modelArgs with { DType = bf16 ? ScalarType.BFloat16 : ScalarType.Float32 }).Model;
         var session = new ChatSession(model, tokenizer) { Template = PromptTemplate.Get(templateName) };

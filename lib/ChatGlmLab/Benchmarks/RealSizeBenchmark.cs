@@ -55,7 +55,8 @@ public sealed record RealSizeOptions
 /// </summary>
 public static class RealSizeBenchmark
 {
-    /// <summary>The compute dtype of every phase: bf16 (oneDNN's AVX512-BF16 kernels on this CPU; 16-bit weights fit where fp32 would not).</summary>
+    /// <summary>The dtype every phase loads and computes in: bf16 (16-bit weights fit where fp32 would not; on a CPU without bf16
+    /// instructions its matmuls widen to float32, see Runtime/MatmulPrecision).</summary>
     public const ScalarType ComputeType = ScalarType.BFloat16;
 
     public static RealSizeResult Run(RealSizePhase phase, RealSizeOptions options)
@@ -134,7 +135,10 @@ public static class RealSizeBenchmark
         double head = (double)config.VocabSize * config.HiddenSize;
         double blockBytes = phase.Bits is int bits ? size.QuantizableWeights * bits / 8.0 + size.QuantizedRows * 2.0 : size.QuantizableWeights * 2.0;
         double decode = (blockBytes + head * 2) / (limits.CopyGBPerSecond * 1e9);
-        double flops = limits.GFlops(ComputeType) * 1e9;
+        // FLOP/s of the dtype the matmuls run in (Runtime/MatmulPrecision): on a CPU that emulates bf16, float32 for every
+        // frozen weight, bf16 for the weights that train (Freeze's).
+        double flops = limits.GFlops(options.Device == "cpu" && MatmulPrecision.WidenCpuBFloat16 ? ScalarType.Float32 : ComputeType) * 1e9;
+        double trainedFlops = limits.GFlops(ComputeType) * 1e9;
         double prefill = (2.0 * size.QuantizableWeights * options.PromptLength + 2 * head) / flops;
         // Gradient checkpointing: every block linear runs forward (2·W per token); backward reaches only the layers at and above
         // the first trainable one — all of them for LoRA and P-Tuning (adapters and prefixes in every layer), Freeze's last 3
@@ -144,7 +148,7 @@ public static class RealSizeBenchmark
         bool freeze = phase.Method == "freeze";
         double backwardLayers = freeze ? 3.0 / config.NumLayers : 1.0;
         double trainable = freeze ? 3.0 * 2 * config.HiddenSize * config.InnerHiddenSize : 0;
-        double step = ((2.0 + 4.0 * backwardLayers) * size.QuantizableWeights + 2 * trainable) * tokens / flops + 4 * head * tokens / 2 / flops;
+        double step = ((2.0 + 4.0 * backwardLayers) * size.QuantizableWeights + 4 * head / 2) * tokens / flops + 2 * trainable * tokens / trainedFlops;
         return (decode, prefill, step);
     }
 

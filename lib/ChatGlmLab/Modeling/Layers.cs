@@ -1,4 +1,5 @@
 using ChatGlmLab.Kernels;
+using ChatGlmLab.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -66,8 +67,14 @@ public sealed class Linear : nn.Module<Tensor, Tensor>, ILinearShape
 
     // Decode-sized calls (at most 8 rows, no gradient) read the weight straight from memory (Kernels/FloatMatVec):
     // libtorch's CPU matrix-vector product is up to ~2× slower than the memory allows, far more in bfloat16.
-    public override Tensor forward(Tensor x) =>
-        FloatMatVec.CanMultiply(x, weight, bias) ? FloatMatVec.Multiply(x, weight, bias) : nn.functional.linear(x, weight, bias);
+    // Other bf16 calls compute in float32 where the CPU emulates bf16 (Runtime/MatmulPrecision), unless this weight trains.
+    public override Tensor forward(Tensor x)
+    {
+        if (FloatMatVec.CanMultiply(x, weight, bias)) return FloatMatVec.Multiply(x, weight, bias);
+        bool trains = is_grad_enabled() && weight.requires_grad;
+        if (MatmulPrecision.ComputeType(x) == x.dtype || weight.dtype != x.dtype || trains) return nn.functional.linear(x, weight, bias);
+        return WidenedLinearFunction.Apply(x, weight, bias);
+    }
 }
 
 /// <summary>Token embedding table, parameter named "weight" like torch.nn.Embedding.</summary>

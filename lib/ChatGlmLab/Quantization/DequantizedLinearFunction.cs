@@ -1,3 +1,4 @@
+using ChatGlmLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
@@ -31,19 +32,28 @@ internal sealed class DequantizedLinearFunction : SingleTensorFunction<Dequantiz
         ctx.save_for_backward([weight, scale]);
         ctx.save_data("bits", bits);
         ctx.save_data("mode", mode);
+        // The matmuls run in float32 for bf16 activations where the CPU emulates bf16 (Runtime/MatmulPrecision), forward
+        // and backward; the output and the input's gradient keep the activations' dtype.
+        var compute = MatmulPrecision.ComputeType(x);
+        ctx.save_data("compute", compute);
         ctx.save_data("dtype", x.dtype);
         ctx.save_data("biasNeedsGrad", bias is not null && bias.requires_grad);
 
-        using var w = Dequantization.DequantizeForMatmul(weight, scale, bits, mode, x.dtype);
-        return nn.functional.linear(x, w, bias);
+        using var w = Dequantization.DequantizeForMatmul(weight, scale, bits, mode, compute);
+        if (compute == x.dtype) return nn.functional.linear(x, w, bias);
+        using var scope = NewDisposeScope();
+        return nn.functional.linear(x.to(compute), w, bias?.to(compute)).to(x.dtype).MoveToOuterDisposeScope();
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor gradOutput)
     {
         var saved = ctx.get_saved_variables();
         var dtype = (ScalarType)ctx.get_data("dtype");
-        using var w = Dequantization.DequantizeForMatmul(saved[0], saved[1], (int)ctx.get_data("bits"), (DequantizationMode)ctx.get_data("mode"), dtype);
-        var gradInput = gradOutput.matmul(w);                                     // [..., out] · [out, in]
+        var compute = (ScalarType)ctx.get_data("compute");
+        using var w = Dequantization.DequantizeForMatmul(saved[0], saved[1], (int)ctx.get_data("bits"), (DequantizationMode)ctx.get_data("mode"), compute);
+        var gradInput = compute == dtype
+            ? gradOutput.matmul(w)                                                // [..., out] · [out, in]
+            : gradOutput.to(compute).matmul(w).to(dtype);
         Tensor? gradBias = (bool)ctx.get_data("biasNeedsGrad")
             ? gradOutput.reshape(-1, gradOutput.shape[^1]).sum([0])   // not sum(0): a literal 0 binds to the ScalarType overload
             : null;

@@ -1,4 +1,5 @@
 using ChatGlmLab.Modeling;
+using ChatGlmLab.Runtime;
 using TorchSharp;
 using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
@@ -147,9 +148,13 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
             FusedCallCount++;
             return QuantizedMatVec.Multiply(x, weight, weight_scale, b, Bits);
         }
-        // Prefill and other multi-row inference: the matrix is dequantized into a reused buffer, multiplied, and left there.
-        using var w = Dequantization.DequantizeForMatmul(weight, weight_scale, Bits, mode, x.dtype);
-        return nn.functional.linear(x, w, b);
+        // Prefill and other multi-row inference: the matrix is dequantized into a reused buffer, multiplied, and left there,
+        // in float32 for bf16 activations where the CPU emulates bf16 (Runtime/MatmulPrecision).
+        var compute = MatmulPrecision.ComputeType(x);
+        using var w = Dequantization.DequantizeForMatmul(weight, weight_scale, Bits, mode, compute);
+        if (compute == x.dtype) return nn.functional.linear(x, w, b);
+        using var scope = NewDisposeScope();
+        return nn.functional.linear(x.to(compute), w, b?.to(compute)).to(x.dtype).MoveToOuterDisposeScope();
     }
 
     private static Parameter Frozen(Parameter p)
