@@ -40,9 +40,7 @@ internal sealed class DequantizedLinearFunction : SingleTensorFunction<Dequantiz
         ctx.save_data("biasNeedsGrad", bias is not null && bias.requires_grad);
 
         using var w = Dequantization.DequantizeForMatmul(weight, scale, bits, mode, compute);
-        if (compute == x.dtype) return nn.functional.linear(x, w, bias);
-        using var scope = NewDisposeScope();
-        return nn.functional.linear(x.to(compute), w, bias?.to(compute)).to(x.dtype).MoveToOuterDisposeScope();
+        return MatmulPrecision.Linear(x, w, bias);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor gradOutput)

@@ -150,11 +150,8 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>, IPackedLinear
         }
         // Prefill and other multi-row inference: the matrix is dequantized into a reused buffer, multiplied, and left there,
         // in float32 for bf16 activations where the CPU emulates bf16 (Runtime/MatmulPrecision).
-        var compute = MatmulPrecision.ComputeType(x);
-        using var w = Dequantization.DequantizeForMatmul(weight, weight_scale, Bits, mode, compute);
-        if (compute == x.dtype) return nn.functional.linear(x, w, b);
-        using var scope = NewDisposeScope();
-        return nn.functional.linear(x.to(compute), w, b?.to(compute)).to(x.dtype).MoveToOuterDisposeScope();
+        using var w = Dequantization.DequantizeForMatmul(weight, weight_scale, Bits, mode, MatmulPrecision.ComputeType(x));
+        return MatmulPrecision.Linear(x, w, b);
     }
 
     private static Parameter Frozen(Parameter p)

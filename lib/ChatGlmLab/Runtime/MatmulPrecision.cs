@@ -41,6 +41,17 @@ public static class MatmulPrecision
     public static ScalarType ComputeType(Tensor x) =>
         x.dtype == ScalarType.BFloat16 && x.device_type == DeviceType.CPU && WidenCpuBFloat16 ? ScalarType.Float32 : x.dtype;
 
+    /// <summary>
+    /// linear(x, weight, bias) computed in the weight's dtype (the one <see cref="ComputeType"/> chose and the weight was
+    /// dequantized or widened into): x and the bias are taken to it, and the result back to x's dtype, rounded once.
+    /// </summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+    {
+        if (weight.dtype == x.dtype) return nn.functional.linear(x, weight, bias);
+        using var scope = NewDisposeScope();
+        return nn.functional.linear(x.to(weight.dtype), weight, bias?.to(weight.dtype)).to(x.dtype).MoveToOuterDisposeScope();
+    }
+
     private sealed class Restore(Action restore) : IDisposable
     {
         public void Dispose() => restore();

@@ -1,3 +1,4 @@
+using ChatGlmLab.Kernels;
 using ChatGlmLab.Modeling;
 using ChatGlmLab.Quantization;
 using ChatGlmLab.Runtime;
@@ -129,5 +130,30 @@ public sealed class MatmulPrecisionTests
             trained.backward([gradOutput]);
             Assert.NotNull(linear.weight.grad);
         }
+    }
+
+    [Fact]
+    public void A_weight_larger_than_one_widened_block_is_assembled_block_by_block()
+    {
+        using var scope = NewDisposeScope();
+        const long wideIn = 4096;
+        long blockRows = WidenedLinearFunction.BlockBytes / (sizeof(float) * wideIn);
+        long outRows = 2 * blockRows + 37;   // three blocks, the last one short
+        var weight = (randn([outRows, wideIn], generator: new Generator(21)) * 0.02).to(ScalarType.BFloat16);
+        var bias = randn([outRows], generator: new Generator(22)).to(ScalarType.BFloat16).requires_grad_(true);
+        var x = randn([3, wideIn], generator: new Generator(23)).to(ScalarType.BFloat16).requires_grad_(true);
+        var gradOutput = randn([3, outRows], generator: new Generator(24)).to(ScalarType.BFloat16);
+        var y = WidenedLinearFunction.Apply(x, weight, bias);
+        y.backward([gradOutput]);
+
+        // Against float64: each output is one float32 dot product rounded to bf16, so within bf16's rounding (2⁻⁸ relative)
+        // of the exact value, plus float32's accumulation error; a block written in the wrong place would be far off.
+        var exact = nn.functional.linear(x.detach().to(ScalarType.Float64), weight.to(ScalarType.Float64), bias.detach().to(ScalarType.Float64));
+        var scale = nn.functional.linear(x.detach().to(ScalarType.Float64).abs(), weight.to(ScalarType.Float64).abs(), bias.detach().to(ScalarType.Float64).abs());
+        Assert.True((y.detach().to(ScalarType.Float64) - exact).abs().le(scale * Math.Pow(2, -8) + 1e-6).all().item<bool>(), "forward blocks");
+        var exactGrad = gradOutput.to(ScalarType.Float64).matmul(weight.to(ScalarType.Float64));
+        var gradScale = gradOutput.to(ScalarType.Float64).abs().matmul(weight.to(ScalarType.Float64).abs());
+        Assert.True((x.grad!.to(ScalarType.Float64) - exactGrad).abs().le(gradScale * Math.Pow(2, -8) + 1e-6).all().item<bool>(), "backward blocks");
+        Assert.True(Same(bias.grad!, gradOutput.sum([0])), "the bias gradient");
     }
 }
