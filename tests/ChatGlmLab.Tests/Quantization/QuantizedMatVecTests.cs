@@ -16,7 +16,8 @@ public class QuantizedMatVecTests
 
     /// <summary>
     /// in 200 = 6 blocks of 32 + 8 (Vector512), 12 of 16 + 8 (Vector256): the tail path runs; out 37 is not a multiple
-    /// of 16. 1000 x 1002 is large enough to be split between two workers, with a tail as well.
+    /// of 16. 1000 x 1002 is large enough to be split between two workers, with a tail as well. in 50 = 1 block of 32 + 18,
+    /// 3 of 16 + 2: an odd number of blocks, so the loops' last single block runs.
     /// </summary>
     public static TheoryData<int, ScalarType, bool> Cases()
     {
@@ -28,7 +29,7 @@ public class QuantizedMatVecTests
         return data;
     }
 
-    private static readonly (long Out, long In)[] Shapes = [(37, 200), (1000, 1002)];
+    private static readonly (long Out, long In)[] Shapes = [(37, 200), (1000, 1002), (9, 50)];
 
     private sealed record Layer(Tensor Weight, Tensor Scale, Tensor? Bias, int Bits);
 
