@@ -137,7 +137,7 @@ public static class RealSizeBenchmark
         double decode = (blockBytes + head * 2) / (limits.CopyGBPerSecond * 1e9);
         // FLOP/s of the dtype the matmuls run in (Runtime/MatmulPrecision): on a CPU that emulates bf16, float32 for every
         // frozen weight, bf16 for the weights that train (Freeze's).
-        double flops = limits.GFlops(options.Device == "cpu" && MatmulPrecision.WidenCpuBFloat16 ? ScalarType.Float32 : ComputeType) * 1e9;
+        double flops = limits.GFlops(MatmulPrecision.ComputeType(ComputeType, Runtime.ComputeDevice.Parse(options.Device).type)) * 1e9;
         double trainedFlops = limits.GFlops(ComputeType) * 1e9;
         double prefill = (2.0 * size.QuantizableWeights * options.PromptLength + 2 * head) / flops;
         // Gradient checkpointing: every block linear runs forward (2·W per token); backward reaches only the layers at and above

@@ -64,7 +64,7 @@ internal sealed class WidenedLinearFunction : SingleTensorFunction<WidenedLinear
             gradInput = sum.to(dtype).MoveToOuterDisposeScope();
         }
         Tensor? gradBias = (bool)ctx.get_data("biasNeedsGrad")
-            ? gradOutput.reshape(-1, gradOutput.shape[^1]).sum([0])   // not sum(0): a literal 0 binds to the ScalarType overload
+            ? LinearBiasGradient.Of(gradOutput)
             : null;
         return [gradInput, null!, gradBias!];
     }

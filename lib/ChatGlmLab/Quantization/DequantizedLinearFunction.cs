@@ -1,3 +1,4 @@
+using ChatGlmLab.Kernels;
 using ChatGlmLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -53,7 +54,7 @@ internal sealed class DequantizedLinearFunction : SingleTensorFunction<Dequantiz
             ? gradOutput.matmul(w)                                                // [..., out] · [out, in]
             : gradOutput.to(compute).matmul(w).to(dtype);
         Tensor? gradBias = (bool)ctx.get_data("biasNeedsGrad")
-            ? gradOutput.reshape(-1, gradOutput.shape[^1]).sum([0])   // not sum(0): a literal 0 binds to the ScalarType overload
+            ? LinearBiasGradient.Of(gradOutput)
             : null;
         return [gradInput, null!, null!, gradBias!, null!, null!];
     }

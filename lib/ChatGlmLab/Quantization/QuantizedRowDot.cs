@@ -216,22 +216,30 @@ internal static unsafe class QuantizedRowDot
         int b = 0;
         for (; b + 2 <= blocks; b += 2, row += 16, x += 32)
         {
-            // Zero-extended bytes: the odd column's nibble is the low 4 bits as they are (its bit 3 to the sign by << 28),
-            // the even column's after >> 4 (its bit 3 is the byte's bit 7: << 24).
-            var bytes0 = Avx2.ConvertToVector256Int32(row);
+            var bytes0 = Avx2.ConvertToVector256Int32(row);   // zero-extended
             var bytes1 = Avx2.ConvertToVector256Int32(row + 8);
-            a0 = Vector256.FusedMultiplyAdd(Lookup(low, high, Vector256.ShiftRightLogical(bytes0, 4), Vector256.ShiftLeft(bytes0, 24)), Vector256.Load(x), a0);
-            a1 = Vector256.FusedMultiplyAdd(Lookup(low, high, bytes0, Vector256.ShiftLeft(bytes0, 28)), Vector256.Load(x + 8), a1);
-            a2 = Vector256.FusedMultiplyAdd(Lookup(low, high, Vector256.ShiftRightLogical(bytes1, 4), Vector256.ShiftLeft(bytes1, 24)), Vector256.Load(x + 16), a2);
-            a3 = Vector256.FusedMultiplyAdd(Lookup(low, high, bytes1, Vector256.ShiftLeft(bytes1, 28)), Vector256.Load(x + 24), a3);
+            a0 = Vector256.FusedMultiplyAdd(EvenColumns(low, high, bytes0), Vector256.Load(x), a0);
+            a1 = Vector256.FusedMultiplyAdd(OddColumns(low, high, bytes0), Vector256.Load(x + 8), a1);
+            a2 = Vector256.FusedMultiplyAdd(EvenColumns(low, high, bytes1), Vector256.Load(x + 16), a2);
+            a3 = Vector256.FusedMultiplyAdd(OddColumns(low, high, bytes1), Vector256.Load(x + 24), a3);
         }
         if (b < blocks)
         {
             var bytes0 = Avx2.ConvertToVector256Int32(row);
-            a0 = Vector256.FusedMultiplyAdd(Lookup(low, high, Vector256.ShiftRightLogical(bytes0, 4), Vector256.ShiftLeft(bytes0, 24)), Vector256.Load(x), a0);
-            a1 = Vector256.FusedMultiplyAdd(Lookup(low, high, bytes0, Vector256.ShiftLeft(bytes0, 28)), Vector256.Load(x + 8), a1);
+            a0 = Vector256.FusedMultiplyAdd(EvenColumns(low, high, bytes0), Vector256.Load(x), a0);
+            a1 = Vector256.FusedMultiplyAdd(OddColumns(low, high, bytes0), Vector256.Load(x + 8), a1);
         }
         return Vector256.Sum((a0 + a1) + (a2 + a3));
+
+        // The even column's nibble is the byte's high one: indexed after >> 4, its bit 3 (the byte's bit 7) to the sign by << 24.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector256<float> EvenColumns(Vector256<float> low, Vector256<float> high, Vector256<int> bytes) =>
+            Lookup(low, high, Vector256.ShiftRightLogical(bytes, 4), Vector256.ShiftLeft(bytes, 24));
+
+        // The odd column's nibble is the low one: indexed as it is (vpermps reads 3 bits), its bit 3 to the sign by << 28.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector256<float> OddColumns(Vector256<float> low, Vector256<float> high, Vector256<int> bytes) =>
+            Lookup(low, high, bytes, Vector256.ShiftLeft(bytes, 28));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector256<float> Lookup(Vector256<float> low, Vector256<float> high, Vector256<int> index, Vector256<int> bit3AtSign) =>

@@ -38,11 +38,14 @@ public static class MatmulPrecision
     }
 
     /// <summary>The dtype a matmul on the activations <paramref name="x"/> computes in.</summary>
-    public static ScalarType ComputeType(Tensor x) =>
-        x.dtype == ScalarType.BFloat16 && x.device_type == DeviceType.CPU && WidenCpuBFloat16 ? ScalarType.Float32 : x.dtype;
+    public static ScalarType ComputeType(Tensor x) => ComputeType(x.dtype, x.device_type);
+
+    /// <summary>The dtype a matmul on activations of <paramref name="dtype"/> on <paramref name="device"/> computes in.</summary>
+    public static ScalarType ComputeType(ScalarType dtype, DeviceType device) =>
+        dtype == ScalarType.BFloat16 && device == DeviceType.CPU && WidenCpuBFloat16 ? ScalarType.Float32 : dtype;
 
     /// <summary>
-    /// linear(x, weight, bias) computed in the weight's dtype (the one <see cref="ComputeType"/> chose and the weight was
+    /// linear(x, weight, bias) computed in the weight's dtype (the one <see cref="ComputeType(Tensor)"/> chose and the weight was
     /// dequantized or widened into): x and the bias are taken to it, and the result back to x's dtype, rounded once.
     /// </summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
